@@ -1,0 +1,73 @@
+"""The application factory: the composition root of the platform."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from .config import Settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the WSGI app. Embedded services are started here only when URLs are unset."""
+    settings = settings or Settings.from_env(**overrides)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _resolve_services(settings)
+    settings.resolve_secrets()
+
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(settings.flask_config())
+    app.extensions["settings"] = settings
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from .extensions import api, db, redis_client
+
+    db.configure(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    redis_client.configure(settings.redis_url)
+    api.init_app(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    _register_blueprints(app, api)
+    _register_cli(app)
+
+    @app.teardown_appcontext
+    def _end_unit_of_work(exc: BaseException | None) -> None:
+        db.remove()
+
+    return app
+
+
+def _resolve_services(settings: Settings) -> None:
+    from . import embedded
+
+    if settings.database_url is None:
+        settings.database_url, _ = embedded.ensure_postgres(settings.instance_path)
+    if settings.redis_url is None:
+        settings.redis_url, _ = embedded.ensure_redis(settings.instance_path)
+
+
+def _register_blueprints(app: Flask, api) -> None:
+    from .health.api import blp as health_blp
+    from .tenancy.api import blp as tenants_blp
+
+    app.register_blueprint(health_blp)
+    api.register_blueprint(tenants_blp)
+
+
+def _register_cli(app: Flask) -> None:
+    from tenants.cli import tenants_cli
+
+    from .demo.cli import demo_cli
+    from .jobs.cli import scheduler_command, worker_command
+
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)

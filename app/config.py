@@ -1,0 +1,149 @@
+"""Typed settings, read from the environment inside ``create_app`` (never at import)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """Settings that cannot work together (e.g. production without a secret)."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    """Every knob of the platform; the README's configuration table lists them."""
+
+    app_env: str = "development"
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str | None = None  # unset: embedded PostgreSQL under instance/
+    redis_url: str | None = None  # unset: embedded Redis under instance/
+    keycloak_url: str | None = None  # unset: dev IdP mounted at /idp/
+    keycloak_realm: str = "hotline"
+    keycloak_audience: str = "hotline-api"
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    pii_key: str | None = None  # base64 32-byte key for phone encryption (Fernet-compatible)
+    pii_hash_key: str | None = None  # key of the repeat-caller lookup hash
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    log_level: str = "INFO"
+    max_content_length: int = 1024 * 1024
+    default_locale: str = "zh"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = dict(os.environ if env is None else env)
+        s = cls()
+        s.app_env = env.get("APP_ENV", "development")
+        if env.get("INSTANCE_PATH"):
+            s.instance_path = Path(env["INSTANCE_PATH"])
+        s.database_url = env.get("DATABASE_URL") or None
+        s.redis_url = env.get("REDIS_URL") or None
+        s.keycloak_url = env.get("KEYCLOAK_URL") or None
+        s.keycloak_realm = env.get("KEYCLOAK_REALM", s.keycloak_realm)
+        s.keycloak_audience = env.get("KEYCLOAK_AUDIENCE", s.keycloak_audience)
+        s.public_url = env.get("PUBLIC_URL", s.public_url).rstrip("/")
+        s.secret_key = env.get("SECRET_KEY") or None
+        s.pii_key = env.get("PII_ENCRYPTION_KEY") or None
+        s.pii_hash_key = env.get("PII_HASH_KEY") or None
+        s.db_pool_size = int(env.get("DB_POOL_SIZE", s.db_pool_size))
+        s.db_max_overflow = int(env.get("DB_MAX_OVERFLOW", s.db_max_overflow))
+        s.log_level = env.get("LOG_LEVEL", s.log_level).upper()
+        names = {f.name for f in fields(cls)}
+        for key, value in overrides.items():
+            if key not in names:
+                raise ConfigError(f"unknown setting {key!r}")
+            setattr(s, key, value)
+        s.instance_path = Path(s.instance_path).resolve()
+        s.validate()
+        return s
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def validate(self) -> None:
+        if self.app_env not in ENVIRONMENTS:
+            raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.app_env!r}")
+        if self.is_production:
+            missing = [
+                name
+                for name, value in (
+                    ("DATABASE_URL", self.database_url),
+                    ("REDIS_URL", self.redis_url),
+                    ("KEYCLOAK_URL", self.keycloak_url),
+                    ("SECRET_KEY", self.secret_key),
+                    ("PII_ENCRYPTION_KEY", self.pii_key),
+                    ("PII_HASH_KEY", self.pii_hash_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError("production needs " + ", ".join(missing) + " (no embedded defaults)")
+
+    def dev_secret(self, name: str, nbytes: int = 32) -> str:
+        """A development secret kept under instance/ so restarts keep decrypting old data."""
+        if self.is_production:
+            raise ConfigError(f"{name} must be configured in production")
+        path = self.instance_path / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import base64
+
+        value = base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(value)
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # first writer wins when processes race
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
+
+    def resolve_secrets(self) -> None:
+        self.secret_key = self.secret_key or self.dev_secret("secret_key")
+        self.pii_key = self.pii_key or self.dev_secret("pii_key")
+        self.pii_hash_key = self.pii_hash_key or self.dev_secret("pii_hash_key")
+
+    def flask_config(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "API_TITLE": "12345 Hotline Platform API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_SWAGGER_UI_PATH": "/docs",
+            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+            "API_SPEC_OPTIONS": {
+                "info": {
+                    "description": "Province-wide 12345 government-service hotline platform "
+                    "(一号受理、同步办理、限时办结). Bearer tokens from the Keycloak realm `hotline`."
+                },
+                "components": {
+                    "securitySchemes": {
+                        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                    }
+                },
+                "security": [{"bearerAuth": []}],
+            },
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+            "JSON_AS_ASCII": False,
+        }

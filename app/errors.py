@@ -1,0 +1,81 @@
+"""Error responses: flask-smorest's body ``{code, status, message, errors}`` for everything.
+
+Domain code raises ``DomainError`` subclasses (or tenancy errors); nothing becomes a 5xx
+unless it is a real fault, and those are logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from tenants.context import UnknownTenant
+from tenants.naming import InvalidName
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. ``status`` picks the HTTP code; ``errors`` carries field details."""
+
+    status = 400
+
+    def __init__(self, message: str, *, errors: dict | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The current state does not allow it (409)."""
+
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class PreconditionFailed(DomainError):
+    """A stale ``If-Match`` (412)."""
+
+    status = 412
+
+
+def error_body(status: int, message: str, errors: dict | None = None) -> dict:
+    from http import HTTPStatus
+
+    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return jsonify(error_body(exc.status, exc.message, exc.errors)), exc.status
+
+    @app.errorhandler(UnknownTenant)
+    def _unknown_tenant(exc: UnknownTenant):
+        return jsonify(error_body(404, f"unknown tenant {exc.slug!r}")), 404
+
+    @app.errorhandler(InvalidName)
+    def _invalid_name(exc: InvalidName):
+        return jsonify(error_body(422, str(exc))), 422
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("unhandled error")
+        err = InternalServerError()
+        return jsonify(error_body(500, "internal error; it has been logged")), err.code

@@ -1,0 +1,5 @@
+"""Background work on rq: queues by workload, tenant-aware jobs, explicit retries (DESIGN 8)."""
+
+from .runner import QUEUES, enqueue, queue, run_job
+
+__all__ = ["QUEUES", "enqueue", "queue", "run_job"]

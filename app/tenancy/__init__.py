@@ -1,0 +1,1 @@
+"""Province-level tenant administration over HTTP (the registry lives in ``tenants``)."""

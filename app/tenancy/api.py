@@ -1,0 +1,59 @@
+"""``/api/v1/tenants``: the provincial admin API over the tenant registry."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from tenants import provision
+from tenants.context import UnknownTenant
+
+from ..errors import Conflict, DomainError, NotFound
+from .schemas import TenantCreateSchema, TenantSchema
+
+blp = Blueprint(
+    "tenants", __name__, url_prefix="/api/v1/tenants", description="City tenants (province_admin)"
+)
+
+
+def _row(slug: str) -> dict:
+    for row in provision.list_tenants():
+        if row["slug"] == slug:
+            return row
+    raise NotFound(f"unknown tenant {slug!r}")
+
+
+@blp.route("")
+class Tenants(MethodView):
+    @blp.response(200, TenantSchema(many=True))
+    def get(self):
+        """List tenants with status and schema version."""
+        return provision.list_tenants()
+
+    @blp.arguments(TenantCreateSchema)
+    @blp.response(201, TenantSchema)
+    def post(self, body):
+        """Provision a city tenant: schema, migrations, reference data, IdP group."""
+        try:
+            ref = provision.create_tenant(
+                body["slug"],
+                name=body["name"],
+                region_code=body["region_code"],
+                order_prefix=body["order_prefix"],
+            )
+        except provision.TenantExists as exc:
+            raise Conflict(str(exc)) from exc
+        except provision.ProvisioningFailed as exc:
+            raise DomainError(f"{exc}; POST again to resume", status=503) from exc
+        return _row(ref.slug)
+
+
+@blp.route("/<string:tenant>")
+class TenantItem(MethodView):
+    @blp.response(200, TenantSchema)
+    def get(self, tenant: str):
+        """One tenant's registry entry."""
+        try:
+            return _row(tenant)
+        except NotFound as exc:
+            raise UnknownTenant(tenant) from exc

@@ -1,0 +1,154 @@
+"""Engine, pooled-connection hygiene and the per-tenant unit of work.
+
+A unit of work is a SQLAlchemy ``Session`` bound to an engine view whose
+``schema_translate_map`` sends the ``tenant`` placeholder to the bound tenant's
+schema, or to a schema that cannot exist when none is bound (fail closed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+from .naming import TENANT_PLACEHOLDER, UNBOUND_SCHEMA
+
+
+class NoTenantBound(RuntimeError):
+    """A tenant table was queried outside ``tenant_context``."""
+
+
+class SessionSearchPathForbidden(RuntimeError):
+    """Session-level ``SET search_path`` would leak into the next pooled use."""
+
+
+_SESSION_SET_SEARCH_PATH = re.compile(r"\bSET\s+(SESSION\s+)?search_path\b", re.IGNORECASE)
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _guard_statement(conn, cursor, statement, parameters, context, executemany):
+    """Refuse unbound tenant access and session-wide search_path changes."""
+    translate = conn._execution_options.get("schema_translate_map")
+    if translate and translate.get(TENANT_PLACEHOLDER) == UNBOUND_SCHEMA and UNBOUND_SCHEMA in statement:
+        raise NoTenantBound(
+            "tenant table used without a tenant: wrap the work in tenants.tenant_context(slug)"
+        )
+    if "search_path" in statement and _SESSION_SET_SEARCH_PATH.search(statement):
+        raise SessionSearchPathForbidden("use SET LOCAL search_path inside a transaction (DESIGN 4)")
+
+
+def _reset_on_checkin(dbapi_connection, connection_record):
+    """Clear any session-level setting before the connection serves someone else."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is not None and pgconn.transaction_status == 0:  # IDLE
+        pgconn.exec_(b"RESET ALL")
+
+
+class Database:
+    """The process-wide engine plus context-local sessions, one per tenant schema."""
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+        self._views: dict[str, Engine] = {}
+        self._sessions: ContextVar[dict[str, Session] | None] = ContextVar("db_sessions", default=None)
+        self._fork_hook = False
+
+    # -- setup -----------------------------------------------------------------
+    def configure(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        engine = create_engine(
+            normalize_url(url),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            echo=echo,
+        )
+        event.listen(engine, "before_cursor_execute", _guard_statement)
+        event.listen(engine.pool, "checkin", _reset_on_checkin)
+        self._engine = engine
+        self._views = {}
+        if not self._fork_hook:
+            os.register_at_fork(after_in_child=self._after_fork)
+            self._fork_hook = True
+
+    def _after_fork(self) -> None:
+        # A forked rq work horse must not share sockets with its parent.
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+        self._sessions.set(None)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("database not configured: create_app() configures it")
+        return self._engine
+
+    def dispose(self) -> None:
+        self.remove()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._views = {}
+
+    # -- units of work ---------------------------------------------------------
+    def engine_for(self, schema: str | None) -> Engine:
+        """An engine view that maps the placeholder to ``schema`` (or fails closed)."""
+        target = schema or UNBOUND_SCHEMA
+        view = self._views.get(target)
+        if view is None:
+            view = self.engine.execution_options(schema_translate_map={TENANT_PLACEHOLDER: target})
+            self._views[target] = view
+        return view
+
+    @property
+    def session(self) -> Session:
+        """The current unit of work for the bound tenant (province-only when none is bound)."""
+        from .context import current_tenant_or_none  # local: context imports this module
+
+        ref = current_tenant_or_none()
+        key = ref.schema if ref else ""
+        sessions = self._sessions.get()
+        if sessions is None:
+            sessions = {}
+            self._sessions.set(sessions)
+        sess = sessions.get(key)
+        if sess is None:
+            sess = Session(bind=self.engine_for(ref.schema if ref else None), expire_on_commit=False)
+            sessions[key] = sess
+        return sess
+
+    def remove(self) -> None:
+        """End every unit of work of this context (rolling back anything uncommitted)."""
+        sessions = self._sessions.get()
+        if sessions:
+            for sess in sessions.values():
+                sess.close()
+        self._sessions.set(None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on error: for CLI and jobs outside a request."""
+        sess = self.session
+        try:
+            yield sess
+            sess.commit()
+        except BaseException:
+            sess.rollback()
+            raise
+
+
+db = Database()

@@ -1,0 +1,62 @@
+"""Suite-wide fixtures: one fresh database per session, two city tenants, a Redis db."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support import services as svc
+
+
+@pytest.fixture(scope="session")
+def services():
+    s = svc.start()
+    s.test_instance = Path(tempfile.mkdtemp(prefix="hotline-test-instance-"))
+    yield s
+    svc.stop(s)
+
+
+@pytest.fixture(scope="session")
+def app(services):
+    from app import create_app
+
+    application = create_app(
+        database_url=services.database_url,
+        redis_url=services.redis_url,
+        app_env="test",
+        instance_path=services.test_instance,
+    )
+    application.config["TESTING"] = True
+    from app.extensions import redis_client
+
+    redis_client.conn.flushdb()
+    return application
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(scope="session")
+def two_tenants(app):
+    """Two city tenants provisioned once per session (same tables, separate schemas)."""
+    from app.demo.province import ensure_demo_province
+    from tenants.context import lookup
+
+    with app.app_context():
+        ensure_demo_province(["shijiazhuang", "tangshan"], progress=lambda _m: None)
+        return lookup("shijiazhuang", fresh=True), lookup("tangshan", fresh=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()

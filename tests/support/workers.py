@@ -1,0 +1,48 @@
+"""Run real rq workers (subprocesses) against the test database and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from .services import ROOT
+
+
+def flask_env(services) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=services.database_url,
+        REDIS_URL=services.redis_url,
+        APP_ENV="test",
+        INSTANCE_PATH=str(services.test_instance),
+    )
+    return env
+
+
+def run_flask(services, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=flask_env(services),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
+def burst_worker(services, queues: str = "default", timeout: float = 120) -> subprocess.CompletedProcess:
+    """Process every job queued now, in a real worker process, then exit."""
+    return run_flask(services, "worker", "--burst", "--no-scheduler", "-q", queues, timeout=timeout)
+
+
+def start_worker(services, queues: str = "default") -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "-q", queues],
+        cwd=ROOT,
+        env=flask_env(services),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
