@@ -34,7 +34,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    _register_identity(app, settings)
     _register_blueprints(app, api)
+    _register_provisioning()
+    _register_schedule()
     _register_cli(app)
 
     @app.teardown_appcontext
@@ -53,12 +56,26 @@ def _resolve_services(settings: Settings) -> None:
         settings.redis_url, _ = embedded.ensure_redis(settings.instance_path)
 
 
+def _register_identity(app: Flask, settings: Settings) -> None:
+    """Token verification (and, without KEYCLOAK_URL, the dev IdP under /idp/)."""
+
+
 def _register_blueprints(app: Flask, api) -> None:
+    """Plain blueprints first, then the API blueprints (each documented in OpenAPI)."""
     from .health.api import blp as health_blp
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
-    api.register_blueprint(tenants_blp)
+    for blp in (tenants_blp,):
+        api.register_blueprint(blp)
+
+
+def _register_provisioning() -> None:
+    """Steps every new tenant goes through after its schema is migrated, in this order."""
+
+
+def _register_schedule() -> None:
+    """Periodic jobs (app.jobs.schedule.every)."""
 
 
 def _register_cli(app: Flask) -> None:

@@ -12,6 +12,9 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tenants.context import UnknownTenant
+
+from .auth.http import Unauthenticated
+from .auth.policy import PermissionDenied
 from tenants.naming import InvalidName
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvalidName)
     def _invalid_name(exc: InvalidName):
         return jsonify(error_body(422, str(exc))), 422
+
+    @app.errorhandler(PermissionDenied)
+    def _denied(exc: PermissionDenied):
+        return jsonify(error_body(403, str(exc))), 403
+
+    @app.errorhandler(Unauthenticated)
+    def _unauthenticated(exc: Unauthenticated):
+        resp = jsonify(error_body(401, str(exc) or "authentication required"))
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
+        return resp, 401
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

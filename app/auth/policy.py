@@ -1,0 +1,69 @@
+"""The permission matrix: who may do what, in one place.
+
+Views and services ask ``require(permission)``; nothing checks role names elsewhere.
+Department scoping (handlers act only on their own assignments) is a data rule in the
+orders service, on top of this matrix.
+"""
+
+from __future__ import annotations
+
+from .principal import Principal, Role
+
+A, D, H, CS = Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.CITY_SUPERVISOR
+PS, PA, API, EM = Role.PROVINCE_SUPERVISOR, Role.PROVINCE_ADMIN, Role.API_CLIENT, Role.EMERGENCY_SYSTEM
+
+MATRIX: dict[str, frozenset[str]] = {
+    # platform administration
+    "tenants.read": frozenset({PA, PS}),
+    "tenants.manage": frozenset({PA}),
+    # reference data
+    "catalog.read": frozenset({A, D, H, CS, PS, PA, API, EM}),
+    "catalog.manage": frozenset({CS, PA}),
+    # calendars and SLA
+    "calendar.read": frozenset({A, D, H, CS, PS, PA, API}),
+    "calendar.manage_city": frozenset({CS, PA}),
+    "calendar.manage_province": frozenset({PA}),
+    "sla.read": frozenset({A, D, H, CS, PS, PA, API}),
+    "sla.manage": frozenset({CS, PA}),
+    # work orders
+    "orders.read": frozenset({A, D, H, CS, PS, PA, API, EM}),
+    "orders.create": frozenset({A, D, API, EM}),
+    "orders.dispatch": frozenset({D}),
+    "orders.handle": frozenset({H}),  # accept, assist-reply, return, request-extension, reply
+    "orders.review": frozenset({D}),  # reject-return, approve/reject extension, reject-reply, merge
+    "orders.close": frozenset({A, D}),
+    "orders.callback": frozenset({A}),
+    "orders.reopen": frozenset({D, CS}),
+    "orders.supervise": frozenset({CS, PS}),
+    "orders.transfer": frozenset({D}),
+    "orders.escalate": frozenset({A, D}),
+    "orders.reveal_phone": frozenset({A, D, CS}),  # unmasked caller phone, audited
+    "orders.see_confidential_caller": frozenset({A, D, CS}),
+    # province layer
+    "province.read": frozenset({PS, PA}),
+    "province.supervise": frozenset({PS}),
+    "province.decide_transfer": frozenset({PS}),
+    "kpis.read": frozenset({CS, PS, PA}),
+    "audit.read": frozenset({CS, PS, PA}),
+}
+
+
+class PermissionDenied(Exception):
+    def __init__(self, permission: str):
+        super().__init__(f"your role may not do this ({permission})")
+        self.permission = permission
+
+
+def allowed(principal: Principal | None, permission: str) -> bool:
+    if principal is None:
+        return False
+    try:
+        roles = MATRIX[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}; add it to app/auth/policy.py") from None
+    return bool(principal.roles & roles)
+
+
+def require(principal: Principal | None, permission: str) -> None:
+    if not allowed(principal, permission):
+        raise PermissionDenied(permission)
