@@ -58,6 +58,27 @@ def _resolve_services(settings: Settings) -> None:
 
 def _register_identity(app: Flask, settings: Settings) -> None:
     """Token verification (and, without KEYCLOAK_URL, the dev IdP under /idp/)."""
+    from keycloak import KeycloakOpenID
+
+    from .auth.tokens import TokenVerifier
+    from .config import ConfigError
+
+    server = (settings.keycloak_url or settings.public_url + "/idp").rstrip("/")
+    issuer = f"{server}/realms/{settings.keycloak_realm}"
+    if settings.keycloak_url:
+        client = KeycloakOpenID(
+            server_url=server + "/", realm_name=settings.keycloak_realm, client_id=settings.keycloak_audience
+        )
+        verifier = TokenVerifier(issuer=issuer, audience=settings.keycloak_audience, keycloak=client)
+    else:
+        if settings.is_production:
+            raise ConfigError("the dev IdP never runs in production: set KEYCLOAK_URL")
+        from integrations.keycloak.devidp.keys import KeyStore
+
+        keys = KeyStore(settings.instance_path / "idp")
+        app.extensions["devidp_keys"] = keys
+        verifier = TokenVerifier(issuer=issuer, audience=settings.keycloak_audience, jwks_provider=keys.jwks)
+    app.extensions["token_verifier"] = verifier
 
 
 def _register_blueprints(app: Flask, api) -> None:

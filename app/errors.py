@@ -12,10 +12,10 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tenants.context import UnknownTenant
+from tenants.naming import InvalidName
 
 from .auth.http import Unauthenticated
 from .auth.policy import PermissionDenied
-from tenants.naming import InvalidName
 
 log = logging.getLogger(__name__)
 

@@ -60,3 +60,18 @@ def client(app):
 @pytest.fixture
 def cli(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def auth_headers(app):
+    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user)."""
+    from tests.support.identity import auth
+
+    cache: dict[str, dict[str, str]] = {}
+
+    def get(username: str) -> dict[str, str]:
+        if username not in cache:
+            cache[username] = auth(app, username)
+        return cache[username]
+
+    return get

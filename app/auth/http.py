@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from .policy import require
 from .principal import Principal
+
+_ENV_KEY = "hotline.principal"
 
 
 class Unauthenticated(Exception):
@@ -24,7 +26,7 @@ def _verify(token: str) -> Principal:
 
 def current_principal() -> Principal:
     """The request's caller; raises Unauthenticated (401) when there is none."""
-    principal = g.get("principal")
+    principal = request.environ.get(_ENV_KEY)
     if principal is not None:
         return principal
     header = request.headers.get("Authorization", "")
@@ -32,7 +34,7 @@ def current_principal() -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     principal = _verify(token.strip())
-    g.principal = principal
+    request.environ[_ENV_KEY] = principal  # per request, never per app context
     return principal
 
 

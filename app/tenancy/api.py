@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from tenants import provision
 from tenants.context import UnknownTenant
 
+from ..auth.http import requires
 from ..errors import Conflict, DomainError, NotFound
 from .schemas import TenantCreateSchema, TenantSchema
 
@@ -25,11 +26,13 @@ def _row(slug: str) -> dict:
 
 @blp.route("")
 class Tenants(MethodView):
+    @requires("tenants.read")
     @blp.response(200, TenantSchema(many=True))
     def get(self):
         """List tenants with status and schema version."""
         return provision.list_tenants()
 
+    @requires("tenants.manage")
     @blp.arguments(TenantCreateSchema)
     @blp.response(201, TenantSchema)
     def post(self, body):
@@ -50,6 +53,7 @@ class Tenants(MethodView):
 
 @blp.route("/<string:tenant>")
 class TenantItem(MethodView):
+    @requires("tenants.read")
     @blp.response(200, TenantSchema)
     def get(self, tenant: str):
         """One tenant's registry entry."""

@@ -16,7 +16,7 @@ NEW_REVISION = '''
 """test revision: add a table
 
 Revision ID: t9001
-Revises: {down}
+Revises: {down!r}
 """
 import sqlalchemy as sa
 from alembic import op
@@ -55,7 +55,7 @@ def scripts_with_new_revision(tmp_path):
 
     location = tmp_path / "tenant"
     shutil.copytree(MIGRATIONS_DIR / "tenant", location)
-    down = tenant_head()
+    down = tuple(tenant_head().split(","))
     (location / "versions" / "t9001_test.py").write_text(textwrap.dedent(NEW_REVISION.format(down=down)))
     return location
 

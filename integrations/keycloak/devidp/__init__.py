@@ -1,0 +1,1 @@
+"""Keycloak-compatible development identity provider (never in production)."""
