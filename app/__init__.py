@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    _install_unit_of_work_hooks()
     _register_identity(app, settings)
     _register_blueprints(app, api)
     _register_provisioning()
@@ -56,6 +57,15 @@ def _resolve_services(settings: Settings) -> None:
         settings.redis_url, _ = embedded.ensure_redis(settings.instance_path)
 
 
+def _install_unit_of_work_hooks() -> None:
+    """Audit chaining and outbox nudges ride on every session's commit."""
+    from .audit.service import install as install_audit
+    from .outbox.service import install as install_outbox
+
+    install_audit()
+    install_outbox()
+
+
 def _register_identity(app: Flask, settings: Settings) -> None:
     """Token verification (and, without KEYCLOAK_URL, the dev IdP under /idp/)."""
     from keycloak import KeycloakOpenID
@@ -73,30 +83,67 @@ def _register_identity(app: Flask, settings: Settings) -> None:
     else:
         if settings.is_production:
             raise ConfigError("the dev IdP never runs in production: set KEYCLOAK_URL")
+        from integrations.keycloak.devidp import init_devidp
         from integrations.keycloak.devidp.keys import KeyStore
 
         keys = KeyStore(settings.instance_path / "idp")
         app.extensions["devidp_keys"] = keys
-        verifier = TokenVerifier(issuer=issuer, audience=settings.keycloak_audience, jwks_provider=keys.jwks)
+        init_devidp(app, server_url=server, keys=keys)
+        # the in-process JWKS costs a file stat, so an unknown kid is looked up at once (no throttle)
+        verifier = TokenVerifier(
+            issuer=issuer, audience=settings.keycloak_audience, jwks_provider=keys.jwks, min_refresh=0
+        )
     app.extensions["token_verifier"] = verifier
 
 
 def _register_blueprints(app: Flask, api) -> None:
     """Plain blueprints first, then the API blueprints (each documented in OpenAPI)."""
+    from .calendar.api import city_blp as city_calendar_blp
+    from .calendar.api import province_blp as province_calendar_blp
+    from .catalog.api import blp as catalog_blp
+    from .dispatch.api import blp as dispatch_blp
     from .health.api import blp as health_blp
+    from .orders.api import blp as orders_blp
+    from .sla.api import blp as sla_blp
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
-    for blp in (tenants_blp,):
+    from .auth.api import blp as me_blp
+    from .auth.api import tenant_blp as tenant_me_blp
+
+    for blp in (me_blp, tenant_me_blp):
+        api.register_blueprint(blp)
+    for blp in (tenants_blp, orders_blp):
+        api.register_blueprint(blp)
+    for blp in (province_calendar_blp, city_calendar_blp, sla_blp):
+        api.register_blueprint(blp)
+    for blp in (catalog_blp, dispatch_blp):
         api.register_blueprint(blp)
 
 
 def _register_provisioning() -> None:
     """Steps every new tenant goes through after its schema is migrated, in this order."""
+    from tenants.provision import register_step
+
+    from .audit.service import seed_head
+    from .dispatch.seed import seed_reference_data
+    from .sla.service import seed_policies
+
+    register_step("audit-chain", seed_head)
+    register_step("reference-data", seed_reference_data)  # taxonomy, departments, districts, rules
+    register_step("sla-policies", seed_policies)
+
+    from integrations.keycloak.provisioning import register as register_identity
+
+    register_identity()  # "identity": the city's IdP group and demo users; dropping disables them
 
 
 def _register_schedule() -> None:
     """Periodic jobs (app.jobs.schedule.every)."""
+    from .jobs.schedule import every
+
+    every("app.outbox.service.relay_all", queue="outbox", seconds=30)
+    every("app.orders.sweep.sweep_all", queue="sla", seconds=60)
 
 
 def _register_cli(app: Flask) -> None:
@@ -105,7 +152,10 @@ def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_cli
     from .jobs.cli import scheduler_command, worker_command
 
+    from .audit.cli import audit_cli
+
     app.cli.add_command(tenants_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)

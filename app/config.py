@@ -32,6 +32,8 @@ class Settings:
     keycloak_url: str | None = None  # unset: dev IdP mounted at /idp/
     keycloak_realm: str = "hotline"
     keycloak_audience: str = "hotline-api"
+    keycloak_admin_client_id: str = "hotline-provisioner"  # service account that provisions groups/users
+    keycloak_admin_client_secret: str | None = None  # unset with the dev IdP: the realm file's dev secret
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
     pii_key: str | None = None  # base64 32-byte key for phone encryption (Fernet-compatible)
@@ -54,6 +56,8 @@ class Settings:
         s.keycloak_url = env.get("KEYCLOAK_URL") or None
         s.keycloak_realm = env.get("KEYCLOAK_REALM", s.keycloak_realm)
         s.keycloak_audience = env.get("KEYCLOAK_AUDIENCE", s.keycloak_audience)
+        s.keycloak_admin_client_id = env.get("KEYCLOAK_ADMIN_CLIENT_ID", s.keycloak_admin_client_id)
+        s.keycloak_admin_client_secret = env.get("KEYCLOAK_ADMIN_CLIENT_SECRET") or None
         s.public_url = env.get("PUBLIC_URL", s.public_url).rstrip("/")
         s.secret_key = env.get("SECRET_KEY") or None
         s.pii_key = env.get("PII_ENCRYPTION_KEY") or None
@@ -84,6 +88,7 @@ class Settings:
                     ("DATABASE_URL", self.database_url),
                     ("REDIS_URL", self.redis_url),
                     ("KEYCLOAK_URL", self.keycloak_url),
+                    ("KEYCLOAK_ADMIN_CLIENT_SECRET", self.keycloak_admin_client_secret),
                     ("SECRET_KEY", self.secret_key),
                     ("PII_ENCRYPTION_KEY", self.pii_key),
                     ("PII_HASH_KEY", self.pii_hash_key),

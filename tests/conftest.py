@@ -21,12 +21,15 @@ def services():
 @pytest.fixture(scope="session")
 def app(services):
     from app import create_app
+    from tests.support.live import free_port
 
+    services.public_url = f"http://127.0.0.1:{free_port()}"  # tests/identity serves the app there
     application = create_app(
         database_url=services.database_url,
         redis_url=services.redis_url,
         app_env="test",
         instance_path=services.test_instance,
+        public_url=services.public_url,
     )
     application.config["TESTING"] = True
     from app.extensions import redis_client
@@ -60,6 +63,24 @@ def client(app):
 @pytest.fixture
 def cli(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, services):
+    """The session app served over real HTTP at its PUBLIC_URL (the dev IdP's issuer matches)."""
+    from tests.support.live import serve
+
+    server = serve(app, services.public_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def token_for(live_server):
+    """token_for("dispatcher@tangshan") -> access token of a real password grant via python-keycloak."""
+    from tests.support.identity import RealTokens
+
+    return RealTokens(live_server.idp_url).user
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ A, D, H, CS = Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.CITY_SUPERVISOR
 PS, PA, API, EM = Role.PROVINCE_SUPERVISOR, Role.PROVINCE_ADMIN, Role.API_CLIENT, Role.EMERGENCY_SYSTEM
 
 MATRIX: dict[str, frozenset[str]] = {
+    # the caller's own identity (/api/v1/me)
+    "identity.read": frozenset(Role.ALL),
     # platform administration
     "tenants.read": frozenset({PA, PS}),
     "tenants.manage": frozenset({PA}),

@@ -17,3 +17,23 @@ def provision_command(tenants: str) -> None:
     slugs = [s for s in tenants.split(",") if s] or None
     created = ensure_demo_province(slugs, progress=click.echo)
     click.echo(f"demo province ready ({len(created)} tenant(s) created)")
+
+
+@demo_cli.command("seed")
+@click.option("--orders", "count", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--tenants", default="", help="Comma-separated slugs (default: every active tenant).")
+@click.option("--seed", "seed", default=12345, show_default=True, help="Random seed (same seed, same data).")
+def seed_command(count: int, tenants: str, seed: int) -> None:
+    """Add N synthetic orders to each city: real districts, rhythms, seasonal waves, repeats, every state."""
+    from tenants.provision import list_tenants
+
+    from .seed import seed_city
+
+    wanted = [s for s in tenants.split(",") if s]
+    slugs = [r["slug"] for r in list_tenants() if r["status"] == "active" and (not wanted or r["slug"] in wanted)]
+    missing = set(wanted) - set(slugs)
+    if missing:
+        raise click.UsageError(f"unknown or inactive tenant(s): {', '.join(sorted(missing))}")
+    for slug in slugs:
+        written = seed_city(slug, count, seed=seed)
+        click.echo(f"{slug}: {written} orders")

@@ -52,3 +52,48 @@ def mint(app: Flask, username: str, *, lifetime: int = 600, **overrides: Any) ->
 
 def auth(app: Flask, username: str, **overrides: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint(app, username, **overrides)}"}
+
+
+# -- the real path: python-keycloak against the dev IdP served over HTTP ------------------------
+
+WEB_CLIENT = "hotline-web"
+
+
+def keycloak_openid(server_url: str, client_id: str = WEB_CLIENT, secret: str | None = None):
+    """A python-keycloak client for the dev IdP at ``server_url`` (``http://127.0.0.1:PORT/idp/``)."""
+    from keycloak import KeycloakOpenID
+
+    return KeycloakOpenID(server_url=server_url, realm_name="hotline", client_id=client_id, client_secret_key=secret)
+
+
+class RealTokens:
+    """Access tokens from real grants, cached until shortly before they expire."""
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url
+        self._cache: dict[str, tuple[float, str]] = {}
+
+    def _cached(self, key: str, fetch) -> str:
+        import time
+
+        hit = self._cache.get(key)
+        if hit is None or hit[0] - 30 < time.time():
+            body = fetch()
+            hit = (time.time() + body["expires_in"], body["access_token"])
+            self._cache[key] = hit
+        return hit[1]
+
+    def user(self, username: str, password: str = "demo") -> str:
+        oidc = keycloak_openid(self.server_url)
+        return self._cached(username, lambda: oidc.token(username, password))
+
+    def client(self, client_id: str) -> str:
+        from integrations.keycloak.realm import client_secret
+
+        oidc = keycloak_openid(self.server_url, client_id, client_secret(client_id))
+        return self._cached("client:" + client_id, lambda: oidc.token(grant_type="client_credentials"))
+
+
+def token_for(server_url: str, username: str, password: str = "demo") -> str:
+    """One password grant through python-keycloak (uncached; the ``token_for`` fixture caches)."""
+    return keycloak_openid(server_url).token(username, password)["access_token"]

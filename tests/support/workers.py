@@ -17,6 +17,8 @@ def flask_env(services) -> dict[str, str]:
         APP_ENV="test",
         INSTANCE_PATH=str(services.test_instance),
     )
+    if getattr(services, "public_url", None):
+        env["PUBLIC_URL"] = services.public_url  # same dev IdP issuer as the test app
     return env
 
 

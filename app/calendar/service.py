@@ -1,0 +1,192 @@
+"""The calendar interface other domains call, and the entry administration behind the API.
+
+Every module-level function honours the bound tenant's city entries (none when no
+tenant is bound), the province entries and the library, through one ``snapshot()``.
+Callers that compute many deadlines at once (the overdue sweep, KPIs) take one
+``snapshot()`` per tenant and call its methods.
+
+Caching, and why a PUT is seen by the next request in every process: entries are
+cached per process per (scope, year), tagged with the scope's *version token* read
+from Redis when the snapshot was taken. A write commits, then sets that scope's token
+to a new random value; every later snapshot in any process reads the new token and
+reloads (one indexed query per scope and year). Tokens are random, not counters, so
+a Redis flush (tokens vanish) also forces reloads instead of matching a stale
+number. If Redis is unreachable the cache is bypassed (the database is the truth),
+and cached years expire after ``CACHE_TTL`` seconds regardless, which bounds the
+damage of a token write lost after a commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from tenants import current_tenant, current_tenant_or_none, db
+
+from ..errors import NotFound
+from ..extensions import redis_client
+from .models import CityCalendarDay, ProvinceCalendarDay
+from .resolver import Calendar, Entry, YearEntries
+
+log = logging.getLogger(__name__)
+
+PROVINCE_SCOPE = "province"
+TOKEN_PREFIX = "hotline:calendar:version:"
+CACHE_TTL = 60.0
+_CACHE_MAX = 4096
+# Entries and deadline previews are accepted for these years only (date arithmetic stays sane).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+@dataclass(frozen=True)
+class _Cached:
+    token: str | None
+    loaded_at: float
+    entries: Mapping[date, Entry]
+
+
+_cache: dict[tuple[str, int], _Cached] = {}
+
+
+def _read_tokens(scopes: list[str]) -> dict[str, str | None] | None:
+    try:
+        values = redis_client.conn.mget([TOKEN_PREFIX + s for s in scopes])
+    except redis.RedisError as exc:
+        log.warning("calendar cache bypassed, Redis unavailable: %s", exc)
+        return None
+    return {s: (v.decode() if isinstance(v, bytes) else v) for s, v in zip(scopes, values, strict=True)}
+
+
+def bump(scope: str) -> None:
+    """Invalidate ``scope``'s cached years in every process (call after the commit)."""
+    for key in list(_cache):
+        if key[0] == scope:
+            _cache.pop(key, None)
+    try:
+        redis_client.conn.set(TOKEN_PREFIX + scope, uuid.uuid4().hex)
+    except redis.RedisError as exc:
+        log.error(
+            "calendar version of %s not bumped (%s); processes see it within %ss", scope, exc, CACHE_TTL
+        )
+
+
+def _query(model: type[ProvinceCalendarDay] | type[CityCalendarDay], year: int) -> dict[date, Entry]:
+    rows = db.session.execute(
+        select(model.day, model.is_workday, model.name).where(
+            model.day >= date(year, 1, 1), model.day < date(year + 1, 1, 1)
+        )
+    )
+    return {r.day: Entry(r.day, r.is_workday, r.name) for r in rows}
+
+
+def _entries(
+    scope: str, year: int, tokens: dict[str, str | None] | None, load: Callable[[int], dict[date, Entry]]
+) -> Mapping[date, Entry]:
+    if tokens is None:
+        return load(year)
+    token, now = tokens.get(scope), time.monotonic()
+    hit = _cache.get((scope, year))
+    if hit is not None and hit.token == token and now - hit.loaded_at < CACHE_TTL:
+        return hit.entries
+    entries = load(year)
+    if len(_cache) >= _CACHE_MAX:
+        _cache.clear()
+    _cache[(scope, year)] = _Cached(token, now, entries)
+    return entries
+
+
+def snapshot() -> Calendar:
+    """A calendar for this call chain: the bound tenant's entries, the province's, the library.
+
+    Use it inside the tenant context it was taken in.
+    """
+    ref = current_tenant_or_none()
+    scopes = [PROVINCE_SCOPE] + ([ref.schema] if ref else [])
+    tokens = _read_tokens(scopes)  # before any load: a write racing us is reloaded next time
+
+    def load_city(year: int) -> dict[date, Entry]:
+        bound = current_tenant_or_none()
+        if bound is None or bound.schema != ref.schema:
+            raise RuntimeError(f"calendar snapshot of {ref.slug} used outside its tenant context")
+        return _query(CityCalendarDay, year)
+
+    def load(year: int) -> YearEntries:
+        province = _entries(PROVINCE_SCOPE, year, tokens, lambda y: _query(ProvinceCalendarDay, y))
+        city = _entries(ref.schema, year, tokens, load_city) if ref else {}
+        return YearEntries(province=province, city=city)
+
+    return Calendar(load)
+
+
+def is_workday(d: date) -> bool:
+    return snapshot().is_workday(d)
+
+
+def add_working_days(start: datetime, n: int) -> datetime:
+    """End (23:59:59 Asia/Shanghai, in UTC) of the Nth working day after start's local date."""
+    return snapshot().add_working_days(start, n)
+
+
+def working_days_between(a: datetime, b: datetime) -> float:
+    """Working time from a to b in days: working days count 24 h each, prorated; others zero."""
+    return snapshot().working_days_between(a, b)
+
+
+# -- entry administration (province: no tenant needed; city: the bound tenant) -----------
+
+
+def _model(city: bool) -> type[ProvinceCalendarDay] | type[CityCalendarDay]:
+    return CityCalendarDay if city else ProvinceCalendarDay
+
+
+def _scope(city: bool) -> str:
+    return current_tenant().schema if city else PROVINCE_SCOPE
+
+
+def list_entries(*, city: bool, year: int | None, page: int, page_size: int) -> tuple[list, int]:
+    model = _model(city)
+    where = []
+    if year is not None:
+        where = [model.day >= date(year, 1, 1), model.day < date(year + 1, 1, 1)]
+    total = db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    rows = db.session.scalars(
+        select(model).where(*where).order_by(model.day).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return list(rows), total
+
+
+def put_entry(*, city: bool, day: date, is_workday: bool, name: str, by: str) -> dict:
+    """Create or replace the entry for ``day``; visible to every process's next snapshot."""
+    model = _model(city)
+    table = model.__table__
+    values = {"is_workday": is_workday, "name": name, "updated_by": by}
+    stmt = (
+        insert(table)
+        .values(day=day, **values)
+        .on_conflict_do_update(index_elements=[table.c.day], set_={**values, "updated_at": func.now()})
+        .returning(*table.c)
+    )
+    row = dict(db.session.execute(stmt).mappings().one())
+    db.session.commit()
+    bump(_scope(city))
+    return row
+
+
+def delete_entry(*, city: bool, day: date) -> None:
+    model = _model(city)
+    deleted = db.session.execute(
+        model.__table__.delete().where(model.day == day).returning(model.day)
+    ).first()
+    if deleted is None:
+        db.session.rollback()
+        raise NotFound(f"no calendar entry for {day.isoformat()}")
+    db.session.commit()
+    bump(_scope(city))

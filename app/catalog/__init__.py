@@ -1,0 +1,1 @@
+"""Per-city reference data: appeal types, subject taxonomy, departments, districts."""

@@ -1,0 +1,1 @@
+"""Dispatch catalogue (派单目录): rules and the dispatch suggestion."""

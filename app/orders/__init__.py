@@ -1,0 +1,1 @@
+"""Work orders (工单): intake, dispatch, handling, time limits, callback."""

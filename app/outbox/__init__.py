@@ -1,0 +1,1 @@
+"""Transactional outbox: anything leaving the transaction goes through here (DESIGN 8)."""
