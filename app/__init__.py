@@ -119,6 +119,11 @@ def _register_blueprints(app: Flask, api) -> None:
         api.register_blueprint(blp)
     for blp in (catalog_blp, dispatch_blp):
         api.register_blueprint(blp)
+    from .province.api import blp as province_blp
+    from .province.api import city_blp as province_city_blp
+
+    for blp in (province_blp, province_city_blp):
+        api.register_blueprint(blp)
 
 
 def _register_provisioning() -> None:
@@ -136,6 +141,23 @@ def _register_provisioning() -> None:
     from integrations.keycloak.provisioning import register as register_identity
 
     register_identity()  # "identity": the city's IdP group and demo users; dropping disables them
+    _register_province()
+
+
+def _register_province() -> None:
+    """Province facts ride on every order change; transfers travel through the outbox."""
+    from tenants.provision import register_drop_hook
+
+    from .orders.service import observe
+    from .outbox.service import handles
+    from .province import facts, supervision, transfers
+
+    observe(facts.observe_order)
+    observe(supervision.observe_supervision)
+    observe(transfers.forward_progress)
+    handles(transfers.REQUESTED, transfers.on_transfer_requested)
+    handles(transfers.REMOTE, transfers.on_remote)
+    register_drop_hook("province-facts", facts.drop_tenant)
 
 
 def _register_schedule() -> None:
@@ -144,6 +166,7 @@ def _register_schedule() -> None:
 
     every("app.outbox.service.relay_all", queue="outbox", seconds=30)
     every("app.orders.sweep.sweep_all", queue="sla", seconds=60)
+    every("app.audit.service.seal_all", queue="default", seconds=15)
 
 
 def _register_cli(app: Flask) -> None:
@@ -157,5 +180,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    from .province.cli import province_cli
+
+    app.cli.add_command(province_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)

@@ -85,10 +85,35 @@ def register_error_handlers(app: Flask) -> None:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
         return resp, 401
 
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        """Every HTTP error in smorest's shape, always with a message (validation names the fields)."""
+        code = exc.code or 500
+        errors = None
+        data = getattr(exc, "data", None) or {}
+        message = exc.description if exc.description != type(exc).description else None
+        if "messages" in data:  # webargs/marshmallow validation
+            errors = data["messages"]
+            fields = sorted({f for loc in errors.values() if isinstance(loc, dict) for f in loc})
+            message = "invalid input: " + (", ".join(fields) if fields else "see errors")
+        elif "message" in data:
+            message = data["message"]
+        if message is None:
+            from http import HTTPStatus
+
+            message = {404: "not found", 405: "method not allowed here", 413: "request body over 1 MiB",
+                       401: "authentication required", 403: "forbidden"}.get(code, HTTPStatus(code).phrase.lower())  # fmt: skip
+        resp = jsonify(error_body(code, message, errors))
+        for name, value in (data.get("headers") or {}).items():
+            resp.headers[name] = value
+        if code == 405 and exc.get_response().headers.get("Allow"):
+            resp.headers["Allow"] = exc.get_response().headers["Allow"]
+        return resp, code
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
-            return exc
+            return _http(exc)
         log.exception("unhandled error")
         err = InternalServerError()
         return jsonify(error_body(500, "internal error; it has been logged")), err.code

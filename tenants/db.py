@@ -27,7 +27,8 @@ class SessionSearchPathForbidden(RuntimeError):
     """Session-level ``SET search_path`` would leak into the next pooled use."""
 
 
-_SESSION_SET_SEARCH_PATH = re.compile(r"\bSET\s+(SESSION\s+)?search_path\b", re.IGNORECASE)
+# A statement (not a function's SET clause) that changes search_path for the whole session.
+_SESSION_SET_SEARCH_PATH = re.compile(r"(?:\A|;)\s*SET\s+(?:SESSION\s+)?search_path\b", re.IGNORECASE)
 
 
 def normalize_url(url: str) -> str:
@@ -73,7 +74,7 @@ class Database:
             normalize_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=True,
+            pool_pre_ping=False,  # a roundtrip per checkout; broken connections are recycled instead
             pool_recycle=1800,
             echo=echo,
         )

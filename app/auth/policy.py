@@ -46,6 +46,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "province.supervise": frozenset({PS}),
     "province.decide_transfer": frozenset({PS}),
     "kpis.read": frozenset({CS, PS, PA}),
+    "transfers.read": frozenset({A, D, CS, PS, PA}),  # a city's transfers in and out
+    "transfers.respond": frozenset({D}),  # accept, send back, dispute a cross-city transfer
+    "supervision.answer": frozenset({D, CS}),  # the city answers a supervision (督办回复)
     "audit.read": frozenset({CS, PS, PA}),
 }
 

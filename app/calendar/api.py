@@ -34,10 +34,10 @@ city_blp = tenant_blueprint(
 
 
 def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
-    """The same four operations on either scope (routes registered on ``blp``)."""
+    """List, put and delete on either scope (routes registered on ``blp``)."""
 
     @blp.route("")
-    class Entries(MethodView):
+    class DayEntries(MethodView):
         @requires("calendar.read")
         @blp.arguments(YearQuerySchema, location="query")
         @blp.response(200, CalendarEntrySchema(many=True))
@@ -54,7 +54,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
             return rows
 
     @blp.route("/<string:day>")
-    class Entry(MethodView):
+    class DayEntry(MethodView):
         @requires(manage)
         @blp.arguments(DayPathSchema, location="path")
         @blp.arguments(CalendarEntryInSchema)

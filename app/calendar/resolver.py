@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 CITY, PROVINCE, LIBRARY, WEEKDAYS, FALLBACK = "city", "province", "library", "weekdays", "fallback"
 
 
+@lru_cache(maxsize=8192)
+def _library_workday(d: date) -> bool:
+    """The statutory calendar never changes for a past release of the library: memoize it."""
+    return chinese_calendar.is_workday(d)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One entered day (a correction or a day of a year the library lacks)."""
@@ -144,7 +150,7 @@ class Calendar:
         if entry is not None:
             return entry.is_workday
         if year.national == LIBRARY:
-            return chinese_calendar.is_workday(d)
+            return _library_workday(d)
         return d.weekday() < 5
 
     # -- arithmetic over this view ---------------------------------------------------

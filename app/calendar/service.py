@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 import redis
 from sqlalchemy import func, select
@@ -78,17 +79,17 @@ def bump(scope: str) -> None:
         )
 
 
-def _query(model: type[ProvinceCalendarDay] | type[CityCalendarDay], year: int) -> dict[date, Entry]:
+def _query(model: type[ProvinceCalendarDay] | type[CityCalendarDay], year: int) -> Mapping[date, Entry]:
     rows = db.session.execute(
         select(model.day, model.is_workday, model.name).where(
             model.day >= date(year, 1, 1), model.day < date(year + 1, 1, 1)
         )
     )
-    return {r.day: Entry(r.day, r.is_workday, r.name) for r in rows}
+    return MappingProxyType({r.day: Entry(r.day, r.is_workday, r.name) for r in rows})  # shared: read-only
 
 
 def _entries(
-    scope: str, year: int, tokens: dict[str, str | None] | None, load: Callable[[int], dict[date, Entry]]
+    scope: str, year: int, tokens: dict[str, str | None] | None, load: Callable[[int], Mapping[date, Entry]]
 ) -> Mapping[date, Entry]:
     if tokens is None:
         return load(year)
@@ -112,7 +113,7 @@ def snapshot() -> Calendar:
     scopes = [PROVINCE_SCOPE] + ([ref.schema] if ref else [])
     tokens = _read_tokens(scopes)  # before any load: a write racing us is reloaded next time
 
-    def load_city(year: int) -> dict[date, Entry]:
+    def load_city(year: int) -> Mapping[date, Entry]:
         bound = current_tenant_or_none()
         if bound is None or bound.schema != ref.schema:
             raise RuntimeError(f"calendar snapshot of {ref.slug} used outside its tenant context")

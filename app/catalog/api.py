@@ -13,6 +13,7 @@ from .paging import page_of
 from .schemas import (
     AppealTypeSchema,
     CategoryCreateSchema,
+    CategoryNodeSchema,
     CategoryPatchSchema,
     CategoryQuery,
     CategorySchema,
@@ -51,7 +52,7 @@ class AppealTypes(MethodView):
 class Categories(MethodView):
     @requires("catalog.read")
     @blp.arguments(CategoryQuery, location="query")
-    @blp.response(200, CategorySchema(many=True))
+    @blp.response(200, CategoryNodeSchema(many=True))
     def get(self, args):
         """The subject taxonomy: flat (filter by parent or level) or as a tree. Not paginated: bounded."""
         rows = service.list_categories(

@@ -71,9 +71,13 @@ class CategorySchema(Schema):
     origin = fields.String(metadata={"description": "baseline (provincial) or city"})
     updated_by = fields.String(allow_none=True)
     updated_at = fields.DateTime()
+
+
+class CategoryNodeSchema(CategorySchema):
+    """A category in a list; in the tree view a major also carries its minors."""
+
     children = fields.List(
-        fields.Nested(lambda: CategorySchema(exclude=("children",))),
-        metadata={"description": "tree view only: the major's minors"},
+        fields.Nested(CategorySchema), metadata={"description": "tree view only: the major's minors"}
     )
 
 

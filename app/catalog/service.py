@@ -199,10 +199,10 @@ def update_category(code: str, changes: Mapping[str, Any], actor: str | None) ->
     """Rename, re-hint or (de)activate. An active minor always has an active major."""
     cat = find_category(code, for_update=True)
     if "active" in changes and changes["active"] != cat.active:
-        if changes["active"] and cat.is_leaf:
-            parent = find_category(cat.parent_code)  # type: ignore[arg-type]
-            if not parent.active:
-                raise Conflict(f"major category {parent.code} is inactive; activate it first")
+        if changes["active"] and cat.is_leaf:  # share-lock the major against a concurrent retire
+            parent = db.session.get(Category, cat.parent_code, with_for_update={"read": True})
+            if parent is None or not parent.active:
+                raise Conflict(f"major category {cat.parent_code} is inactive; activate it first")
         if not changes["active"] and not cat.is_leaf:
             active_minors = list_categories(parent=code)
             if active_minors:

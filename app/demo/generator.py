@@ -75,7 +75,8 @@ class SyntheticOrder:
     callback_at: datetime | None = None
     reopen_count: int = 0
     return_count: int = 0
-    repeat_key: str | None = None
+    transferred_to: str | None = None
+    merge_into: SyntheticOrder | None = None  # a duplicate merged (并单) into an earlier open order
 
 
 @lru_cache(maxsize=1)
@@ -110,17 +111,23 @@ def _texts_for(code: str) -> list[dict]:
 class _Filler(dict):
     """Fill {placeholders} from the corpus pools; unknown ones become a plausible generic word."""
 
-    def __init__(self, rng: random.Random, pools: dict, city: dict, district: str):
+    def __init__(self, rng: random.Random, pools: dict, city: dict, district: str, at: datetime):
         super().__init__()
-        self.rng, self.pools, self.city, self.district = rng, pools, city, district
+        self.rng, self.pools, self.city, self.district, self.at = rng, pools, city, district, at
 
     def __missing__(self, key: str) -> str:
+        value = self._pick(key)
+        self[key] = value  # the same place or company everywhere in one appeal
+        return value
+
+    def _pick(self, key: str) -> str:
         if key == "district":
             return self.district
         if key == "city":
             return self.city["name"]
-        if key == "date":
-            return f"{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日"
+        if key == "date":  # a few days before the call
+            day = (self.at - timedelta(days=self.rng.randint(1, 20))).astimezone(LOCAL)
+            return f"{day.month}月{day.day}日"
         if key == "time":
             return f"{self.rng.choice(['早上', '上午', '中午', '下午', '晚上', '夜里'])}{self.rng.randint(1, 11)}点"
         if key == "amount":
@@ -136,14 +143,16 @@ def _fill(template: str, filler: _Filler) -> str:
     return template.format_map({n: filler[n] for n in names})
 
 
-def _instant(rng: random.Random, now: datetime, days: int, minor_weight: Callable[[datetime], float]) -> datetime:
+def _instant(rng: random.Random, now: datetime, days: int) -> datetime:
     while True:
-        day = (now - timedelta(days=rng.random() * days)).astimezone(LOCAL)
+        # Most history is old and closed; a fresh tail is the backlog still in progress.
+        span = days if rng.random() < 0.75 else min(days, 10)
+        day = (now - timedelta(days=rng.random() * span)).astimezone(LOCAL)
         if rng.random() > WEEKDAY[day.weekday()]:
             continue
         hour = _weighted(rng, list(enumerate(HOURLY)))
         at = day.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0)
-        if at.astimezone(UTC) < now and rng.random() < minor_weight(at):
+        if at.astimezone(UTC) < now:
             return at.astimezone(UTC)
 
 
@@ -180,10 +189,11 @@ def generate(
     districts = city.get("districts") or ["市辖区"]
     codes = district_codes or {}
     for _ in range(n):
-        minor = rng.choice(minors)
-        at = _instant(rng, now, days, lambda t, m=minor: _season_factor(m, t.month) / 6.0)
+        at = _instant(rng, now, days)
+        month = at.astimezone(LOCAL).month
+        minor = rng.choices(minors, weights=[_season_factor(m, month) for m in minors], k=1)[0]
         district = rng.choice(districts)
-        filler = _Filler(rng, pools, city, district)
+        filler = _Filler(rng, pools, city, district, at)
         texts = _texts_for(minor["code"])
         if texts:
             chosen = rng.choice(texts)
@@ -212,12 +222,23 @@ def generate(
             district_code=codes.get(district),
             confidential=minor.get("appeal_type") == "report" and rng.random() < 0.5,
         )
+        twin = None
         if recent and rng.random() < 0.05:
             twin = rng.choice(recent[-50:])
             order.category_code, order.address, order.district_code = twin.category_code, twin.address, twin.district_code
             order.created_at = min(now - timedelta(minutes=5), twin.created_at + timedelta(hours=rng.uniform(1, 72)))
         order.due_at, order.warn_at = deadline(order.created_at, order.appeal_type, order.urgency)
-        _simulate(order, rng, now, route)
+        handover = _after(order.created_at, 0.05, 1, rng)
+        if twin is not None and twin.status not in ("closed", "merged", "transferred") and handover < now:
+            order.status, order.merge_into = "merged", twin
+            order.steps.append(Step(handover, "merge", "dispatcher@demo", {}))
+        elif rng.random() < 0.015 and handover < now:
+            # Police matters and emergencies handed to 110/119/120/122 (12345-110 联动).
+            target = _weighted(rng, [("110", 70), ("119", 8), ("120", 12), ("122", 10)])
+            order.status, order.transferred_to = "transferred", target
+            order.steps.append(Step(handover, "escalate", "agent@demo", {"target": target}))
+        else:
+            _simulate(order, rng, now, route)
         recent.append(order)
         yield order
 
@@ -250,7 +271,7 @@ def _simulate(o: SyntheticOrder, rng: random.Random, now: datetime, route: Route
         if not step(at, "return", who=f"handler.{lead}", reason="不属于本单位职责范围"):
             return
         o.status, o.return_count = "returned", 1
-        at = _after(at, 0.5, 6, rng)
+        at = _after(at, 2, 30, rng)  # the dispatcher reviews returns in batches
         lead = "cgj" if lead != "cgj" else "zjj"
         if not step(at, "dispatch", lead=lead, assists=[]):
             return

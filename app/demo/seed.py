@@ -78,8 +78,12 @@ def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
             reopen_count=s.reopen_count, return_count=s.return_count, created_by=f"agent@{slug}",
             created_at=s.created_at, updated_at=s.steps[-1].at if s.steps else s.created_at,
             dispatched_at=s.dispatched_at, accepted_at=s.accepted_at, replied_at=s.replied_at,
-            closed_at=s.closed_at, version=1 + len(s.steps),
+            closed_at=s.closed_at, version=1 + len(s.steps), transferred_to=s.transferred_to,
         )  # fmt: skip
+        s.model = order  # type: ignore[attr-defined]  # lets a later duplicate point at it
+        if s.merge_into is not None and getattr(s.merge_into, "model", None) is not None:
+            session.flush()
+            order.merged_into_id = s.merge_into.model.id
         order.number = _order_number(local_date(s.created_at))
         if s.lead and s.dispatched_at:
             lead_status = {"dispatched": "pending", "returned": "returned", "in_progress": "accepted"}.get(

@@ -10,7 +10,14 @@ from ..auth.http import current_principal, requires
 from ..catalog.paging import page_of
 from ..tenancy.scope import tenant_blueprint
 from . import service
-from .schemas import RuleCreateSchema, RulePatchSchema, RuleQuery, RuleSchema, SuggestionSchema, SuggestQuery
+from .schemas import (
+    DispatchRuleCreateSchema,
+    DispatchRulePatchSchema,
+    DispatchRuleQuery,
+    DispatchRuleSchema,
+    DispatchSuggestionSchema,
+    DispatchSuggestQuery,
+)
 
 blp = tenant_blueprint(
     "dispatch",
@@ -23,8 +30,8 @@ blp = tenant_blueprint(
 @blp.route("/dispatch-rules")
 class Rules(MethodView):
     @requires("catalog.read")
-    @blp.arguments(RuleQuery, location="query")
-    @blp.response(200, RuleSchema(many=True))
+    @blp.arguments(DispatchRuleQuery, location="query")
+    @blp.response(200, DispatchRuleSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Rules by category, district or department (as lead or assisting); paginated."""
@@ -37,8 +44,8 @@ class Rules(MethodView):
         return page_of(stmt, pagination_parameters)
 
     @requires("catalog.manage")
-    @blp.arguments(RuleCreateSchema)
-    @blp.response(201, RuleSchema)
+    @blp.arguments(DispatchRuleCreateSchema)
+    @blp.response(201, DispatchRuleSchema)
     def post(self, body):
         """Add a rule; one per (category, district or any), departments must be active."""
         rule = service.create_rule(body, current_principal().username)
@@ -49,14 +56,14 @@ class Rules(MethodView):
 @blp.route("/dispatch-rules/<int:rule_id>")
 class RuleItem(MethodView):
     @requires("catalog.read")
-    @blp.response(200, RuleSchema)
+    @blp.response(200, DispatchRuleSchema)
     def get(self, rule_id: int):
         """One rule, active or retired."""
         return service.get_rule(rule_id)
 
     @requires("catalog.manage")
-    @blp.arguments(RulePatchSchema)
-    @blp.response(200, RuleSchema)
+    @blp.arguments(DispatchRulePatchSchema)
+    @blp.response(200, DispatchRuleSchema)
     def patch(self, body, rule_id: int):
         """Change the departments or note, retire (active=false) or reactivate."""
         rule = service.update_rule(rule_id, body, current_principal().username)
@@ -67,8 +74,8 @@ class RuleItem(MethodView):
 @blp.route("/dispatch/suggest")
 class Suggest(MethodView):
     @requires("catalog.read")
-    @blp.arguments(SuggestQuery, location="query")
-    @blp.response(200, SuggestionSchema)
+    @blp.arguments(DispatchSuggestQuery, location="query")
+    @blp.response(200, DispatchSuggestionSchema)
     def get(self, args):
         """The departments the catalogue suggests for a category and district, with the reason."""
         return service.suggest(args["category"], args.get("district"))

@@ -7,13 +7,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..catalog.schemas import NonEmpty, StatusQuery, category_code, department_code, district_code
 
 
-class RuleQuery(StatusQuery):
+class DispatchRuleQuery(StatusQuery):
     category = fields.String(validate=category_code)
     district = fields.String(validate=district_code)
     department = fields.String(validate=department_code, metadata={"description": "as lead or assisting"})
 
 
-class RuleSchema(Schema):
+class DispatchRuleSchema(Schema):
     id = fields.Integer()
     category_code = fields.String(metadata={"example": "0403"})
     district_code = fields.String(allow_none=True, metadata={"description": "null: any district"})
@@ -41,7 +41,7 @@ def _lead_not_assisting(data: dict) -> None:
         raise ValidationError(f"the lead department {lead} cannot also assist", "assist_departments")
 
 
-class RuleCreateSchema(Schema):
+class DispatchRuleCreateSchema(Schema):
     category_code = fields.String(required=True, validate=category_code, metadata={"example": "0403"})
     district_code = fields.String(
         allow_none=True, validate=district_code, metadata={"description": "omit or null: any district"}
@@ -57,7 +57,7 @@ class RuleCreateSchema(Schema):
         _lead_not_assisting(data)
 
 
-class RulePatchSchema(NonEmpty):
+class DispatchRulePatchSchema(NonEmpty):
     lead_department = fields.String(validate=department_code)
     assist_departments = fields.List(
         fields.String(validate=department_code), validate=[validate.Length(max=10), _distinct]
@@ -70,12 +70,12 @@ class RulePatchSchema(NonEmpty):
         _lead_not_assisting(data)
 
 
-class SuggestQuery(Schema):
+class DispatchSuggestQuery(Schema):
     category = fields.String(required=True, validate=category_code, metadata={"example": "0403"})
     district = fields.String(validate=district_code, metadata={"example": "130102"})
 
 
-class SuggestionSchema(Schema):
+class DispatchSuggestionSchema(Schema):
     lead_department = fields.String(attribute="lead", allow_none=True, metadata={"example": "rlgs"})
     assist_departments = fields.List(fields.String(), attribute="assists", metadata={"example": ["zjj"]})
     rule_id = fields.Integer(allow_none=True)

@@ -48,14 +48,12 @@ def suggest(category_code: str, district_code: str | None) -> Suggestion:
     if district_code and district is None:
         notes.append(f"district {district_code!r} is unknown or inactive, so only city-wide rules apply")
     codes = [cat.code] if not cat.is_leaf else [cat.code, cat.parent_code]
-    places = [None] if district is None else [district.code, None]
+    local = [district.code] if district else []
     rules = db.session.scalars(
         select(DispatchRule).where(
             DispatchRule.active.is_(True),
             DispatchRule.category_code.in_(codes),
-            or_(
-                DispatchRule.district_code.is_(None), DispatchRule.district_code.in_([p for p in places if p])
-            ),
+            or_(DispatchRule.district_code.is_(None), DispatchRule.district_code.in_(local)),
         )
     ).all()
     rules = sorted(rules, key=lambda r: r.priority, reverse=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Text, cast, func, literal, or_, select
+from sqlalchemy import Text, cast, func, insert, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tenants import current_tenant, db
@@ -25,6 +27,7 @@ from . import references
 from .models import ORDER_NUMBER_SEQ, IdempotencyKey, Order
 from .service import actor_of, notify, now
 
+ORDERS = Order.__table__
 REPEAT_WINDOW = timedelta(days=30)
 REPEAT_LIMIT = 5
 
@@ -59,29 +62,90 @@ def _order_number(received_local_date: str):
     return func.concat(literal(f"{prefix}-{received_local_date}-"), serial)
 
 
-def find_repeats(order: Order) -> list[Order]:
-    """Earlier open or recent orders from the same caller, or the same place and subject (重复诉求)."""
+def _repeats_cte(values: dict[str, Any]):
+    """Earlier orders from the same caller, or the same place and subject, in the window (重复诉求)."""
     clauses = []
-    if order.caller_phone_hash:
-        clauses.append(Order.caller_phone_hash == order.caller_phone_hash)
-    if order.district_code and order.address:
+    if values.get("caller_phone_hash"):
+        clauses.append(ORDERS.c.caller_phone_hash == values["caller_phone_hash"])
+    if values.get("district_code") and values.get("address"):
         clauses.append(
-            (Order.district_code == order.district_code)
-            & (Order.category_code == order.category_code)
-            & (Order.address == order.address)
+            (ORDERS.c.district_code == values["district_code"])
+            & (ORDERS.c.category_code == values["category_code"])
+            & (ORDERS.c.address == values["address"])
         )
     if not clauses:
-        return []
-    stmt = (
-        select(Order)
-        .where(or_(*clauses), Order.created_at >= now() - REPEAT_WINDOW, Order.status != "merged")
-        .order_by(Order.created_at.desc())
+        return None
+    return (
+        select(ORDERS.c.id, ORDERS.c.number, ORDERS.c.status, ORDERS.c.created_at, ORDERS.c.caller_phone_hash)
+        .where(or_(*clauses), ORDERS.c.created_at >= now() - REPEAT_WINDOW, ORDERS.c.status != "merged")
+        .order_by(ORDERS.c.created_at.desc())
         .limit(REPEAT_LIMIT)
+        .cte("repeats")
     )
-    return list(db.session.scalars(stmt))
 
 
-def intake(principal: Principal, body: dict[str, Any], idempotency_key: str | None = None) -> tuple[Order, bool]:
+class NewOrder:
+    """A just-inserted order as plain data: intake builds no ORM entity (one statement, no flush)."""
+
+    def __init__(self, row: dict[str, Any], repeats: list[dict[str, Any]]):
+        self.__dict__.update(row)
+        self.assignments: list = []
+        self.repeat_candidates = [
+            SimpleNamespace(**{**r, "created_at": datetime.fromisoformat(r["created_at"])}) for r in repeats
+        ]
+
+
+def _insert(values: dict[str, Any]) -> NewOrder:
+    """INSERT ... RETURNING the whole row, with the repeat search folded into the same statement."""
+    repeats = _repeats_cte(values)
+    stmt = insert(ORDERS)
+    found = literal_column("'[]'")
+    if repeats is not None:
+        values["repeat_of_id"] = select(repeats.c.id).limit(1).scalar_subquery()
+        found = select(
+            func.coalesce(
+                func.json_agg(
+                    aggregate_order_by(
+                        func.json_build_object(
+                            "id", repeats.c.id, "number", repeats.c.number, "status", repeats.c.status,
+                            "created_at", repeats.c.created_at, "caller_phone_hash", repeats.c.caller_phone_hash,
+                        ),
+                        repeats.c.created_at.desc(),
+                    )
+                ),
+                literal_column("'[]'::json"),
+            )
+        ).scalar_subquery()  # fmt: skip
+        stmt = stmt.add_cte(repeats)
+    row = db.session.execute(stmt.values(**values).returning(*ORDERS.c, found.label("repeats"))).one()._mapping
+    data = {k: v for k, v in row.items() if k != "repeats"}
+    found_rows = row["repeats"] if isinstance(row["repeats"], list) else json.loads(row["repeats"] or "[]")
+    return NewOrder(data, found_rows)
+
+
+def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "caller_name": caller.get("name"),
+        "caller_language": caller.get("language"),
+        "caller_needs": caller.get("needs") or [],
+    }
+    if caller.get("phone"):
+        try:
+            digits = normalize_phone(caller["phone"])
+        except InvalidPhone as exc:
+            raise DomainError(str(exc), errors={"json": {"caller": {"phone": [str(exc)]}}}, status=422) from exc
+        vault = PhoneVault.from_app()
+        values.update(
+            caller_phone_enc=vault.encrypt(digits),
+            caller_phone_hash=vault.lookup_hash(digits),
+            caller_phone_masked=mask_phone(digits),
+        )
+    return values
+
+
+def intake(
+    principal: Principal, body: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[Order | NewOrder, bool]:
     """Create the order; returns (order, created). ``created`` is False for an idempotent replay."""
     if idempotency_key:
         previous = _claim_key(idempotency_key, body)
@@ -89,52 +153,34 @@ def intake(principal: Principal, body: dict[str, Any], idempotency_key: str | No
             return previous, False
     references.check_intake(body)
     received = now()
-    caller = body.get("caller") or {}
-    phone = caller.get("phone")
-    vault = PhoneVault.from_app()
-    order = Order(
-        status="received",
-        channel=body["channel"],
-        appeal_type=body["appeal_type"],
-        category_code=body["category_code"],
-        urgency=body.get("urgency") or "normal",
-        title=body.get("title") or body["content"][:40],
-        content=body["content"],
-        caller_name=caller.get("name"),
-        caller_language=caller.get("language"),
-        caller_needs=caller.get("needs") or [],
-        confidential=bool(body.get("confidential")),
-        address=body.get("address"),
-        district_code=body.get("district_code"),
-        lat=(body.get("location") or {}).get("lat"),
-        lng=(body.get("location") or {}).get("lng"),
-        created_by=principal.username,
-        source_ref=body.get("source_ref"),
-        created_at=received,
-        updated_at=received,
-    )
-    if phone:
-        try:
-            digits = normalize_phone(phone)
-        except InvalidPhone as exc:
-            raise DomainError(str(exc), errors={"json": {"caller": {"phone": [str(exc)]}}}, status=422) from exc
-        order.caller_phone_enc = vault.encrypt(digits)
-        order.caller_phone_hash = vault.lookup_hash(digits)
-        order.caller_phone_masked = mask_phone(digits)
-    deadlines = references.deadlines(received, order.appeal_type, order.urgency)
-    order.due_at, order.warn_at = deadlines.due_at, deadlines.warn_at
-    order.sla_fallback = bool(deadlines.fallback_years)
-    order.number = _order_number(references.local_date(received))
-    repeats = find_repeats(order)
-    if repeats:
-        order.repeat_of_id = repeats[0].id
-    db.session.add(order)
-    db.session.flush()  # id and number (RETURNING) for the key, the audit and the response
+    location = body.get("location") or {}
+    values: dict[str, Any] = {
+        "status": "received",
+        "channel": body["channel"],
+        "appeal_type": body["appeal_type"],
+        "category_code": body["category_code"],
+        "urgency": body.get("urgency") or "normal",
+        "title": body.get("title") or body["content"][:40],
+        "content": body["content"],
+        "confidential": bool(body.get("confidential")),
+        "address": body.get("address"),
+        "district_code": body.get("district_code"),
+        "lat": location.get("lat"),
+        "lng": location.get("lng"),
+        "created_by": principal.username,
+        "source_ref": body.get("source_ref"),
+        "created_at": received,
+        "updated_at": received,
+        **_caller_columns(body.get("caller") or {}),
+    }
+    deadlines = references.deadlines(received, values["appeal_type"], values["urgency"])
+    values.update(due_at=deadlines.due_at, warn_at=deadlines.warn_at, sla_fallback=bool(deadlines.fallback_years))
+    values["number"] = _order_number(references.local_date(received))
+    order = _insert(values)
     if idempotency_key:
         db.session.execute(
             IdempotencyKey.__table__.update().where(IdempotencyKey.key == idempotency_key).values(order_id=order.id)
         )
-    order.repeat_candidates = repeats  # type: ignore[attr-defined]  # response only
     audit.record(
         "order.received",
         actor=actor_of(principal),

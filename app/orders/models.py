@@ -93,8 +93,8 @@ class Order(TenantBase):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     assignments: Mapped[list[Assignment]] = relationship(
-        back_populates="order", order_by="Assignment.id", lazy="selectin"
-    )
+        back_populates="order", order_by="Assignment.id"
+    )  # lists add selectinload; a single order loads them on first access
 
     __table_args__ = (
         CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATES) + ")", name="status"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
 
 from tenants import db
 
@@ -40,6 +41,9 @@ def order_query(principal: Principal, args: dict[str, Any]) -> Select:
 def page(stmt: Select, page: int, page_size: int) -> tuple[list[Order], int]:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(
-        stmt.order_by(Order.created_at.desc(), Order.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        stmt.options(selectinload(Order.assignments))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     ).all()
     return list(rows), total or 0

@@ -10,7 +10,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..catalog import service as catalog
+from ..dispatch import service as dispatch
 from ..errors import DomainError
+from ..memo import memo
+from ..sla import service as sla
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -23,26 +27,40 @@ def local_date(at: datetime) -> str:
     return at.astimezone(LOCAL).strftime("%Y%m%d")
 
 
-def check_intake(body: dict[str, Any]) -> None:
-    from ..catalog import service as catalog
+CATALOG_SCOPE = "catalog"  # app.catalog forgets it after every edit
 
-    category = catalog.get_category(body["category_code"])
-    if category is None or not category.is_leaf:
+
+def _leaf_category(code: str) -> bool:
+    def load() -> bool:
+        category = catalog.get_category(code)
+        return category is not None and category.is_leaf
+
+    return memo(CATALOG_SCOPE, ("category", code), load)
+
+
+def _district(code: str) -> bool:
+    return memo(CATALOG_SCOPE, ("district", code), lambda: catalog.get_district(code) is not None)
+
+
+def _department(code: str) -> bool:
+    return memo(CATALOG_SCOPE, ("department", code), lambda: catalog.get_department(code) is not None)
+
+
+def check_intake(body: dict[str, Any]) -> None:
+    if not _leaf_category(body["category_code"]):
         raise UnknownReference(
             f"unknown or inactive category {body['category_code']!r}: file orders on a leaf (minor) category",
             errors={"json": {"category_code": ["unknown category"]}},
         )
     district = body.get("district_code")
-    if district and catalog.get_district(district) is None:
+    if district and not _district(district):
         raise UnknownReference(
             f"unknown district {district!r} in this city", errors={"json": {"district_code": ["unknown district"]}}
         )
 
 
 def check_departments(codes: list[str]) -> None:
-    from ..catalog import service as catalog
-
-    unknown = [c for c in codes if catalog.get_department(c) is None]
+    unknown = [c for c in codes if not _department(c)]
     if unknown:
         raise UnknownReference(
             f"unknown or inactive department(s): {', '.join(unknown)}",
@@ -51,20 +69,14 @@ def check_departments(codes: list[str]) -> None:
 
 
 def deadlines(received_at: datetime, appeal_type: str, urgency: str):
-    from ..sla import service as sla
-
     return sla.deadlines_for(received_at, appeal_type, urgency)
 
 
 def return_due(dispatched_at: datetime, appeal_type: str, urgency: str) -> datetime:
-    from ..sla import service as sla
-
     return sla.return_due(dispatched_at, appeal_type, urgency)
 
 
 def extension(due_at: datetime, working_days: int) -> datetime:
-    from ..sla import service as sla
-
     return sla.extend(due_at, working_days)
 
 
@@ -73,6 +85,4 @@ def extension_max(received_at: datetime, appeal_type: str, urgency: str) -> int:
 
 
 def suggest_dispatch(category_code: str, district_code: str | None):
-    from ..dispatch import service as dispatch
-
     return dispatch.suggest(category_code, district_code)

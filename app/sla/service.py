@@ -9,7 +9,7 @@ All datetimes in and out are aware; results are UTC.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -20,18 +20,14 @@ from tenants import TenantRef, db
 from ..calendar import service as calendar
 from ..calendar.arithmetic import aware
 from ..calendar.resolver import Calendar, fallback_warning
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
+from ..memo import forget, memo
 from .baseline import APPEAL_TYPES, BASELINE, HOURS, URGENCIES, Limits
 from .models import SlaPolicy
 
-_LIMIT_COLUMNS = (
-    "unit",
-    "accept_limit",
-    "handle_limit",
-    "return_limit",
-    "extension_max_working_days",
-    "warn_ratio",
-)
+MEMO_SCOPE = "sla_policy"
+
+_LIMIT_COLUMNS = tuple(f.name for f in fields(Limits))  # the policy columns besides the key
 
 
 class UnknownPolicy(DomainError):
@@ -70,10 +66,14 @@ def _check(appeal_type: str, urgency: str) -> None:
 def policy_for(appeal_type: str, urgency: str) -> Limits:
     """The bound city's limits; the provincial baseline if the city has no row (not provisioned yet)."""
     _check(appeal_type, urgency)
-    row = db.session.get(SlaPolicy, (appeal_type, urgency))
-    if row is None:
-        return BASELINE[(appeal_type, urgency)]
-    return Limits(**{c: getattr(row, c) for c in _LIMIT_COLUMNS})
+
+    def load() -> Limits:
+        row = db.session.get(SlaPolicy, (appeal_type, urgency))
+        if row is None:
+            return BASELINE[(appeal_type, urgency)]
+        return Limits(**{c: getattr(row, c) for c in _LIMIT_COLUMNS})
+
+    return memo(MEMO_SCOPE, (appeal_type, urgency), load)
 
 
 def _after(cal: Calendar, start: datetime, unit: str, amount: float) -> datetime:
@@ -186,7 +186,7 @@ def get_policy(appeal_type: str, urgency: str) -> SlaPolicy:
     _check(appeal_type, urgency)
     row = db.session.get(SlaPolicy, (appeal_type, urgency))
     if row is None:
-        raise DomainError(f"no SLA policy for {appeal_type}/{urgency} in this city", status=404)
+        raise NotFound(f"no SLA policy for {appeal_type}/{urgency} in this city")
     return row
 
 
@@ -204,6 +204,7 @@ def put_policy(appeal_type: str, urgency: str, limits: Limits, by: str) -> SlaPo
     )
     db.session.execute(stmt)
     db.session.commit()
+    forget(MEMO_SCOPE)
     return db.session.get(SlaPolicy, (appeal_type, urgency), populate_existing=True)
 
 

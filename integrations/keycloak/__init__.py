@@ -1,0 +1,1 @@
+"""Keycloak: the realm file, provisioning through KeycloakAdmin, and the dev IdP (devidp/)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.catalog.models import Category, Department
 from tenants import db, tenant_context
@@ -50,7 +50,14 @@ def test_departments_are_paginated_and_filtered(client, two_tenants, auth_header
     districts = client.get(f"{TS}/districts", headers=h).get_json()
     assert districts[0] == {"code": "130201", "name": "路南区", "sort_order": 1, "active": True}
     types = client.get(f"{TS}/appeal-types", headers=h).get_json()
-    assert [t["code"] for t in types] == ["consultation", "help", "complaint", "report", "suggestion", "praise"]
+    assert [t["code"] for t in types] == [
+        "consultation",
+        "help",
+        "complaint",
+        "report",
+        "suggestion",
+        "praise",
+    ]
 
 
 def test_city_supervisor_adds_renames_and_retires_a_category(app_ctx, client, two_tenants, auth_headers):
@@ -67,7 +74,9 @@ def test_city_supervisor_adds_renames_and_retires_a_category(app_ctx, client, tw
     assert retired.status_code == 200 and retired.get_json()["active"] is False
     listed = [c["code"] for c in client.get(f"{TS}/categories?parent=02", headers=h).get_json()]
     assert "0211" not in listed
-    assert "0211" in [c["code"] for c in client.get(f"{TS}/categories?parent=02&status=all", headers=h).get_json()]
+    assert "0211" in [
+        c["code"] for c in client.get(f"{TS}/categories?parent=02&status=all", headers=h).get_json()
+    ]
     assert client.get(f"{TS}/categories/0211", headers=h).get_json()["active"] is False
     with tenant_context("shijiazhuang"):
         assert db.session.get(Category, "0211") is None  # Tangshan's edit only
@@ -94,7 +103,9 @@ def test_a_major_with_active_minors_cannot_be_retired(client, two_tenants, auth_
         ({"code": "0403", "name": "x", "name_en": "x"}, 409, None),  # duplicate
     ],
 )
-def test_bad_category_input_is_rejected_with_a_message(client, two_tenants, auth_headers, body, status, field):
+def test_bad_category_input_is_rejected_with_a_message(
+    client, two_tenants, auth_headers, body, status, field
+):
     before = _snapshot("shijiazhuang")
     resp = client.post(f"{SJZ}/categories", json=body, headers=auth_headers("city_supervisor@shijiazhuang"))
     assert resp.status_code == status, resp.get_json()
@@ -130,7 +141,10 @@ def test_department_create_patch_and_validation(app_ctx, client, two_tenants, au
     assert client.patch(f"{SJZ}/departments/tyj", json={}, headers=h).status_code == 422
     assert client.patch(f"{SJZ}/departments/tyj", json={"kind": "other"}, headers=h).status_code == 422
     assert client.patch(f"{SJZ}/departments/nope", json={"name": "x"}, headers=h).status_code == 404
-    assert client.patch(f"{SJZ}/departments/tyj", json={"active": False}, headers=h).get_json()["active"] is False
+    assert (
+        client.patch(f"{SJZ}/departments/tyj", json={"active": False}, headers=h).get_json()["active"]
+        is False
+    )
     codes = [d["code"] for d in client.get(f"{SJZ}/departments?page_size=100", headers=h).get_json()]
     assert "tyj" not in codes and "zjj" in codes
 
@@ -148,5 +162,8 @@ def test_another_city_or_a_read_only_role_cannot_edit(client, two_tenants, auth_
     for path in ("categories", "departments", "districts", "appeal-types"):
         assert client.get(f"{TS}/{path}", headers=auth_headers("agent@shijiazhuang")).status_code == 403
         assert client.get(f"{TS}/{path}").status_code == 401
-    assert client.get("/api/v1/tenants/nowhere/categories", headers=auth_headers("province.admin")).status_code == 404
+    assert (
+        client.get("/api/v1/tenants/nowhere/categories", headers=auth_headers("province.admin")).status_code
+        == 404
+    )
     assert _snapshot("tangshan") == before

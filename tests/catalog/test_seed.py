@@ -33,7 +33,9 @@ def test_both_demo_cities_are_seeded_with_their_own_districts(app_ctx, two_tenan
             heating = catalog.get_category("0403")
             assert heating.is_leaf and heating.parent_code == "04" and heating.season == "winter"
             assert not catalog.get_category("04").is_leaf
-            local = db.session.scalars(select(DispatchRule).where(DispatchRule.district_code.is_not(None))).all()
+            local = db.session.scalars(
+                select(DispatchRule).where(DispatchRule.district_code.is_not(None))
+            ).all()
             assert local and all(r.district_code.startswith(prefix) for r in local)
     with tenant_context("tangshan"):
         assert catalog.get_district("130101") is None  # 长安区 belongs to Shijiazhuang only
@@ -71,7 +73,9 @@ def test_a_missing_baseline_row_is_added_back_by_a_rerun(app_ctx, two_tenants):
     _, ts = two_tenants
     with tenant_context(ts):
         rule = db.session.scalar(
-            select(DispatchRule).where(DispatchRule.category_code == "1804", DispatchRule.district_code.is_(None))
+            select(DispatchRule).where(
+                DispatchRule.category_code == "1804", DispatchRule.district_code.is_(None)
+            )
         )
         db.session.delete(rule)  # as if the baseline gained this rule after Tangshan was provisioned
         db.session.commit()

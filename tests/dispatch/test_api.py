@@ -83,7 +83,8 @@ def test_city_supervisor_creates_and_retargets_a_rule(client, two_tenants, auth_
         ({"category_code": "0403", "lead_department": "rlgs", "assist_departments": ["ghost"]}, 422,
          "assist_departments"),
         ({"category_code": "8888", "lead_department": "rlgs"}, 422, "category_code"),
-        ({"category_code": "0403", "district_code": "130101", "lead_department": "rlgs"}, 422, "district_code"),
+        ({"category_code": "0403", "district_code": "130101", "lead_department": "rlgs"}, 422,
+         "district_code"),  # a Shijiazhuang district
         ({"category_code": "0403", "lead_department": "zjj"}, 409, None),  # the baseline rule exists
     ],
 )  # fmt: skip
@@ -109,7 +110,9 @@ def test_bad_patches_change_nothing(client, two_tenants, auth_headers):
         ({"assist_departments": ["rlgs"]}, 422),  # the lead cannot assist
         ({"lead_department": "zjj", "assist_departments": ["zjj"]}, 422),
     ]:
-        assert client.patch(f"{TS}/dispatch-rules/{rule['id']}", json=body, headers=h).status_code == status, body
+        assert (
+            client.patch(f"{TS}/dispatch-rules/{rule['id']}", json=body, headers=h).status_code == status
+        ), body
     assert client.patch(f"{TS}/dispatch-rules/999999", json={"note": "x"}, headers=h).status_code == 404
     assert _rules("tangshan") == before
 
@@ -121,7 +124,12 @@ def test_another_city_cannot_touch_rules(client, two_tenants, auth_headers):
     for user in ("city_supervisor@shijiazhuang", "dispatcher@tangshan", "handler.rlgs@tangshan"):
         h = auth_headers(user)
         assert client.post(f"{TS}/dispatch-rules", json=body, headers=h).status_code == 403, user
-        assert client.patch(f"{TS}/dispatch-rules/{rule_id}", json={"active": False}, headers=h).status_code == 403
-    assert client.get(f"{TS}/dispatch-rules", headers=auth_headers("dispatcher@shijiazhuang")).status_code == 403
+        assert (
+            client.patch(f"{TS}/dispatch-rules/{rule_id}", json={"active": False}, headers=h).status_code
+            == 403
+        )
+    assert (
+        client.get(f"{TS}/dispatch-rules", headers=auth_headers("dispatcher@shijiazhuang")).status_code == 403
+    )
     assert client.get(f"{TS}/dispatch-rules").status_code == 401
     assert _rules("tangshan") == before

@@ -42,7 +42,8 @@ def test_most_specific_rule_wins_and_retiring_falls_back(app_ctx, two_tenants):
                 {"category_code": "97", "district_code": "130202", "lead_department": "t_major_d"}, actor
             ),
             "minor": dispatch.create_rule(
-                {"category_code": "9701", "lead_department": "t_minor", "assist_departments": ["t_help"]}, actor
+                {"category_code": "9701", "lead_department": "t_minor", "assist_departments": ["t_help"]},
+                actor,
             ),
             "minor+district": dispatch.create_rule(
                 {"category_code": "9701", "district_code": "130202", "lead_department": "t_minor_d"}, actor

@@ -149,3 +149,20 @@ def test_provision_new_city_then_drop_disables_its_users(app_ctx, web, provision
     with pytest.raises(KeycloakPostError) as exc:
         web.token("agent@xiongan", "demo")
     assert b"Account disabled" in exc.value.response_body
+
+
+@pytest.mark.slow
+def test_cli_provisioning_reaches_the_in_process_idp(services, two_tenants, provisioner):
+    """``flask tenants create`` has no HTTP server: KeycloakAdmin goes through the WSGI transport."""
+    from tests.support.workers import run_flask
+
+    created = run_flask(
+        services, "tenants", "create", "dingzhou", "--name", "定州市", "--region-code", "139001"
+    )
+    assert created.returncode == 0, created.stderr
+    group = provisioner.get_group_by_path("/dingzhou")
+    members = provisioner.get_group_members(group["id"])
+    assert len(members) == 3 + len(DEMO_DEPARTMENTS) and all(u["enabled"] for u in members)
+    dropped = run_flask(services, "tenants", "drop", "dingzhou", "--yes")
+    assert dropped.returncode == 0, dropped.stderr
+    assert not any(u["enabled"] for u in provisioner.get_group_members(group["id"]))

@@ -63,7 +63,9 @@ def keycloak_openid(server_url: str, client_id: str = WEB_CLIENT, secret: str | 
     """A python-keycloak client for the dev IdP at ``server_url`` (``http://127.0.0.1:PORT/idp/``)."""
     from keycloak import KeycloakOpenID
 
-    return KeycloakOpenID(server_url=server_url, realm_name="hotline", client_id=client_id, client_secret_key=secret)
+    return KeycloakOpenID(
+        server_url=server_url, realm_name="hotline", client_id=client_id, client_secret_key=secret
+    )
 
 
 class RealTokens:

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from .keys import KeyStore
 from .realm import Realm
+from .sessions import Sessions
 from .store import Store
 from .tokens import TokenFactory
 
@@ -25,6 +26,7 @@ class DevIdP:
     realm: Realm
     keys: KeyStore
     store: Store
+    sessions: Sessions
     tokens: TokenFactory
     server_url: str  # e.g. http://127.0.0.1:8000/idp
 
@@ -55,10 +57,12 @@ def init_devidp(app: Flask, *, server_url: str, keys: KeyStore, realm_file: Path
 
     realm = Realm.load(realm_file or REALM_FILE)
     issuer = f"{server_url.rstrip('/')}/realms/{realm.name}"
+    store = Store(lambda: db.engine, realm)
     idp = DevIdP(
         realm=realm,
         keys=keys,
-        store=Store(lambda: db.engine, realm),
+        store=store,
+        sessions=Sessions(store),
         tokens=TokenFactory(realm, keys, issuer),
         server_url=server_url.rstrip("/"),
     )

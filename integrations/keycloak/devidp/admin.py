@@ -52,7 +52,7 @@ def _roles_of_caller() -> set[str]:
         claims = idp.tokens.verify(token.strip(), "Bearer")
     except InvalidToken as exc:
         raise AdminError(401, "HTTP 401 Unauthorized") from exc
-    if claims.get("sid") and not idp.store.session_active(claims["sid"]):
+    if claims.get("sid") and not idp.sessions.active(claims["sid"]):
         raise AdminError(401, "HTTP 401 Unauthorized")
     user = idp.store.user(id=claims.get("sub", ""))
     if user is None or not user["enabled"]:

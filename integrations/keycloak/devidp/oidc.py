@@ -44,6 +44,7 @@ def _check_realm(endpoint, values):
 @blp.after_request
 def _no_store(resp: Response) -> Response:
     resp.headers.setdefault("Cache-Control", "no-store")
+    resp.headers.setdefault("X-Frame-Options", "DENY")  # the login form is never framed
     return resp
 
 
@@ -135,7 +136,7 @@ def _password_grant(client: Client) -> dict[str, Any]:
         raise OAuthError("invalid_grant", "Invalid user credentials", 401)
     if not user["enabled"]:
         raise OAuthError("invalid_grant", "Account disabled")
-    sid = idp.store.start_session(user["id"], client.client_id)
+    sid = idp.sessions.start(user["id"], client.client_id)
     return idp.tokens.token_response(client, user, sid=sid, scope=request.form.get("scope", "openid"))
 
 
@@ -160,7 +161,7 @@ def _refresh_grant(client: Client) -> dict[str, Any]:
         raise OAuthError(
             "invalid_grant", "Invalid refresh token. Token client and authorized client don't match"
         )
-    if not idp.store.session_active(claims.get("sid", "")):
+    if not idp.sessions.active(claims.get("sid", "")):
         raise OAuthError("invalid_grant", "Session not active")
     user = idp.store.user(id=claims["sub"])
     if user is None or not user["enabled"]:
@@ -172,7 +173,7 @@ def _code_grant(client: Client) -> dict[str, Any]:
     if not client.flag("standardFlowEnabled"):
         raise OAuthError("unauthorized_client", "Client not allowed to exchange code")
     idp = current_idp()
-    code = idp.store.consume_code(request.form.get("code", ""))
+    code = idp.sessions.consume_code(request.form.get("code", ""))
     if code is None:
         raise OAuthError("invalid_grant", "Code not valid")
     if code["client_id"] != client.client_id:
@@ -181,7 +182,7 @@ def _code_grant(client: Client) -> dict[str, Any]:
         raise OAuthError("invalid_grant", "Incorrect redirect_uri")
     if code["challenge"] and not _pkce_ok(code, request.form.get("code_verifier", "")):
         raise OAuthError("invalid_grant", "PKCE verification failed: Invalid code verifier")
-    user_id = idp.store.session_user(code["session_id"])
+    user_id = idp.sessions.user_of(code["session_id"])
     if user_id is None:
         raise OAuthError("invalid_grant", "Session not active")
     user = idp.store.user(id=user_id)
@@ -224,7 +225,7 @@ def _bearer() -> str:
 def active_user(claims: dict[str, Any]) -> dict[str, Any] | None:
     """The token's user if its session (when it has one) is live and the user is enabled."""
     idp = current_idp()
-    if claims.get("sid") and not idp.store.session_active(claims["sid"]):
+    if claims.get("sid") and not idp.sessions.active(claims["sid"]):
         return None
     user = idp.store.user(id=claims.get("sub", ""))
     return user if user is not None and user["enabled"] else None
@@ -281,7 +282,7 @@ def logout():
         raise OAuthError(
             "invalid_grant", "Invalid refresh token. Token client and authorized client don't match"
         )
-    idp.store.end_session(claims.get("sid", ""))
+    idp.sessions.end(claims.get("sid", ""))
     return "", 204
 
 
@@ -293,7 +294,7 @@ def logout_page():
     client = None
     try:
         claims = idp.tokens.verify(request.args.get("id_token_hint", ""), "ID")
-        idp.store.end_session(claims.get("sid", ""))
+        idp.sessions.end(claims.get("sid", ""))
         client = idp.realm.client(claims.get("azp"))
     except InvalidToken:
         pass
@@ -371,8 +372,8 @@ def authorize():
             else "账户已停用 Account disabled."
         )
         return render_template_string(_PAGE, title=title, error=message, form=form), 401
-    sid = idp.store.start_session(user["id"], client.client_id)
-    code = idp.store.issue_code(
+    sid = idp.sessions.start(user["id"], client.client_id)
+    code = idp.sessions.issue_code(
         client_id=client.client_id,
         redirect_uri=redirect_uri,
         challenge=params["code_challenge"] or None,

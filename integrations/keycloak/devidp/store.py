@@ -9,90 +9,15 @@ refresh or a code exchange may land on any worker.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from .realm import Realm
-
-SCHEMA_SQL = """
-CREATE SCHEMA IF NOT EXISTS devidp;
-CREATE TABLE IF NOT EXISTS devidp.users (
-    id text PRIMARY KEY,
-    username text NOT NULL UNIQUE,
-    enabled boolean NOT NULL DEFAULT true,
-    rep jsonb NOT NULL DEFAULT '{}',
-    realm_roles jsonb NOT NULL DEFAULT '[]',
-    client_roles jsonb NOT NULL DEFAULT '{}',
-    groups jsonb NOT NULL DEFAULT '[]',
-    password_hash text,
-    service_client text UNIQUE,
-    source text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS devidp.groups (
-    id text PRIMARY KEY,
-    name text NOT NULL UNIQUE,
-    attributes jsonb NOT NULL DEFAULT '{}',
-    source text NOT NULL
-);
-CREATE TABLE IF NOT EXISTS devidp.sessions (
-    id text PRIMARY KEY,
-    user_id text NOT NULL,
-    client_id text NOT NULL,
-    started_at timestamptz NOT NULL DEFAULT now(),
-    ended_at timestamptz
-);
-CREATE TABLE IF NOT EXISTS devidp.codes (
-    code text PRIMARY KEY,
-    client_id text NOT NULL,
-    redirect_uri text NOT NULL,
-    challenge text,
-    challenge_method text,
-    scope text NOT NULL,
-    nonce text,
-    session_id text NOT NULL,
-    expires_at timestamptz NOT NULL,
-    used_at timestamptz
-);
-"""
-PBKDF2_ITERATIONS = 27500
-USER_COLUMNS = "id, username, enabled, rep, realm_roles, client_roles, groups, service_client, created_at"
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
-    b64 = base64.b64encode
-    return f"pbkdf2-sha256${PBKDF2_ITERATIONS}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def check_password(password: str, stored: str | None) -> bool:
-    if not stored or not password:
-        return False
-    try:
-        scheme, iterations, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "pbkdf2-sha256":
-        return False
-    got = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(got, base64.b64decode(digest))
-
-
-def _password_of(rep: dict[str, Any]) -> str | None:
-    for cred in rep.get("credentials") or []:
-        if cred.get("type", "password") == "password" and cred.get("value"):
-            return str(cred["value"])
-    return None
+from .schema import SCHEMA_SQL, USER_COLUMNS, check_password, hash_password, password_of
 
 
 class Conflict(Exception):
@@ -122,7 +47,7 @@ class Store:
         hashes: dict[str, str] = {}  # one PBKDF2 run per distinct realm-file password
 
         def hashed(rep: dict[str, Any]) -> str | None:
-            pw = _password_of(rep)
+            pw = password_of(rep)
             if pw is None:
                 return None
             if pw not in hashes:
@@ -269,7 +194,7 @@ class Store:
 
     def create_user(self, rep: dict[str, Any], group_ids: list[str]) -> str:
         user_id = str(uuid.uuid4())
-        password = _password_of(rep)
+        password = password_of(rep)
         with self.engine.begin() as conn:
             taken = conn.execute(
                 text("SELECT 1 FROM devidp.users WHERE username = :u"), {"u": rep["username"].lower()}
@@ -304,7 +229,7 @@ class Store:
         if "enabled" in changes:
             sets.append("enabled = :enabled")
             params["enabled"] = bool(changes["enabled"])
-        password = _password_of(changes)
+        password = password_of(changes)
         if password:
             sets.append("password_hash = :pw")
             params["pw"] = hash_password(password)
@@ -418,72 +343,6 @@ class Store:
             return (
                 conn.execute(text("DELETE FROM devidp.groups WHERE id = :id"), {"id": group_id}).rowcount == 1
             )
-
-    # -- sessions and codes ----------------------------------------------------------------
-    def start_session(self, user_id: str, client_id: str) -> str:
-        sid = str(uuid.uuid4())
-        with self.engine.begin() as conn:
-            conn.execute(
-                text("INSERT INTO devidp.sessions (id, user_id, client_id) VALUES (:id, :u, :c)"),
-                {"id": sid, "u": user_id, "c": client_id},
-            )
-        return sid
-
-    def session_user(self, sid: str) -> str | None:
-        """The user of a live session (not ended, younger than the realm's SSO max lifespan)."""
-        with self.engine.connect() as conn:
-            return conn.execute(
-                text(
-                    "SELECT user_id FROM devidp.sessions WHERE id = :id AND ended_at IS NULL "
-                    "AND started_at > now() - make_interval(secs => :max)"
-                ),
-                {"id": sid, "max": float(self.realm.sso_max)},
-            ).scalar()
-
-    def session_active(self, sid: str) -> bool:
-        return self.session_user(sid) is not None
-
-    def end_session(self, sid: str) -> bool:
-        with self.engine.begin() as conn:
-            return (
-                conn.execute(
-                    text("UPDATE devidp.sessions SET ended_at = now() WHERE id = :id AND ended_at IS NULL"),
-                    {"id": sid},
-                ).rowcount
-                == 1
-            )
-
-    def issue_code(self, **fields: Any) -> str:
-        code = secrets.token_urlsafe(32)
-        expires = datetime.now(UTC) + timedelta(seconds=60)
-        with self.engine.begin() as conn:
-            conn.execute(text("DELETE FROM devidp.codes WHERE expires_at < now() - interval '1 hour'"))
-            conn.execute(
-                text(
-                    """INSERT INTO devidp.codes (code, client_id, redirect_uri, challenge, challenge_method,
-                           scope, nonce, session_id, expires_at)
-                       VALUES (:code, :client_id, :redirect_uri, :challenge, :challenge_method, :scope,
-                           :nonce, :session_id, :expires)"""
-                ),
-                {"code": code, "expires": expires, **fields},
-            )
-        return code
-
-    def consume_code(self, code: str) -> dict[str, Any] | None:
-        """Single use: the first exchange wins, any later one finds nothing."""
-        with self.engine.begin() as conn:
-            row = (
-                conn.execute(
-                    text(
-                        "UPDATE devidp.codes SET used_at = now() "
-                        "WHERE code = :c AND used_at IS NULL AND expires_at > now() RETURNING *"
-                    ),
-                    {"c": code or ""},
-                )
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
 
 
 def _profile(rep: dict[str, Any]) -> dict[str, Any]:

@@ -150,28 +150,82 @@ def upgrade() -> None:
 
     op.create_table(
         "audit_log",
-        sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("id", sa.BigInteger, primary_key=True),
         sa.Column("occurred_at", TS, nullable=False),
         sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("actor_roles", sa.String(255), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("order_id", sa.BigInteger),
         sa.Column("data", postgresql.JSONB, nullable=False),
-        sa.Column("prev_hash", sa.String(64), nullable=False),
-        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("seq", sa.BigInteger),
+        sa.Column("prev_hash", sa.String(64)),
+        sa.Column("hash", sa.String(64)),
+        sa.UniqueConstraint("seq", name="uq_audit_log_seq"),
     )
-    op.create_index("ix_audit_log_order_id_seq", "audit_log", ["order_id", "seq"])
+    op.create_index("ix_audit_log_order_id_id", "audit_log", ["order_id", "id"])
+    op.create_index("ix_audit_log_unsealed", "audit_log", ["id"], postgresql_where=sa.text("hash IS NULL"))
     op.create_table(
         "audit_head",
         sa.Column("id", sa.SmallInteger, primary_key=True),
         sa.Column("seq", sa.BigInteger, nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
-    # Append-only: the application never updates or deletes audit rows.
+    # The hashed text of an entry, rendered from its stored fields (sealing and verifying alike).
+    op.execute(
+        """
+        CREATE FUNCTION audit_payload(at timestamptz, actor text, roles text, action text, order_id bigint,
+                                      data jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+            SELECT jsonb_build_object(
+                'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                'actor', actor, 'roles', roles, 'action', action, 'order', order_id, 'data', data)::text
+        $$
+        """
+    )
+    # One sealer per tenant at a time; entries join the chain in the order they committed.
+    # SET search_path FROM CURRENT pins the tenant schema (set by env.py) into the function.
+    op.execute(
+        """
+        CREATE FUNCTION audit_seal(max_rows integer) RETURNS integer LANGUAGE plpgsql
+        SET search_path FROM CURRENT AS $$
+        DECLARE
+            r record;
+            s bigint;
+            prev text;
+            digest text;
+            n integer := 0;
+        BEGIN
+            IF NOT pg_try_advisory_xact_lock(hashtext('audit_seal:' || current_schema())) THEN
+                RETURN 0;
+            END IF;
+            SELECT seq, hash INTO s, prev FROM audit_head WHERE id = 1 FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'audit chain head missing: provision the tenant first';
+            END IF;
+            FOR r IN SELECT id, occurred_at, actor, actor_roles, action, order_id, data
+                     FROM audit_log WHERE hash IS NULL ORDER BY id LIMIT max_rows LOOP
+                s := s + 1;
+                digest := encode(sha256(convert_to(prev || audit_payload(r.occurred_at, r.actor, r.actor_roles,
+                                 r.action, r.order_id, r.data), 'UTF8')), 'hex');
+                UPDATE audit_log SET seq = s, prev_hash = prev, hash = digest WHERE id = r.id;
+                prev := digest;
+                n := n + 1;
+            END LOOP;
+            UPDATE audit_head SET seq = s, hash = prev WHERE id = 1;
+            RETURN n;
+        END $$
+        """
+    )
+    # Append-only: nothing deletes entries, and the only update is sealing an unsealed one.
     op.execute(
         """
         CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
+               AND (NEW.id, NEW.occurred_at, NEW.actor, NEW.actor_roles, NEW.action, NEW.order_id, NEW.data)
+                   IS NOT DISTINCT FROM
+                   (OLD.id, OLD.occurred_at, OLD.actor, OLD.actor_roles, OLD.action, OLD.order_id, OLD.data) THEN
+                RETURN NEW;
+            END IF;
             RAISE EXCEPTION 'audit_log is append-only';
         END $$
         """
@@ -200,4 +254,6 @@ def downgrade() -> None:
     for table in ("outbox", "audit_head", "audit_log", "idempotency_keys", "supervisions", "extension_requests", "assignments", "orders"):
         op.drop_table(table)
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    op.execute("DROP FUNCTION IF EXISTS audit_seal(integer)")
+    op.execute("DROP FUNCTION IF EXISTS audit_payload(timestamptz, text, text, text, bigint, jsonb)")
     op.execute("DROP SEQUENCE IF EXISTS order_number_seq")

@@ -53,13 +53,17 @@ def upgrade() -> None:
         sa.Column("sort_order", sa.Integer, server_default="0", nullable=False),
         *_editable("categories"),
         sa.PrimaryKeyConstraint("code", name="pk_categories"),
-        sa.ForeignKeyConstraint(["parent_code"], ["categories.code"], name="fk_categories_parent_code_categories"),
+        sa.ForeignKeyConstraint(
+            ["parent_code"], ["categories.code"], name="fk_categories_parent_code_categories"
+        ),
         sa.CheckConstraint(
             "(parent_code IS NULL AND code ~ '^[0-9]{2}$') OR "
             "(parent_code IS NOT NULL AND code ~ '^[0-9]{4}$' AND left(code, 2) = parent_code)",
             name="ck_categories_code_scheme",
         ),
-        sa.CheckConstraint(f"appeal_type_hint IS NULL OR appeal_type_hint IN {APPEAL_TYPES}", name="ck_categories_hint"),
+        sa.CheckConstraint(
+            f"appeal_type_hint IS NULL OR appeal_type_hint IN {APPEAL_TYPES}", name="ck_categories_hint"
+        ),
         sa.CheckConstraint(f"season IS NULL OR season IN {SEASONS}", name="ck_categories_season"),
     )
     op.create_index("ix_categories_parent_code", "categories", ["parent_code"])
@@ -74,7 +78,9 @@ def upgrade() -> None:
         sa.Column("sort_order", sa.Integer, server_default="0", nullable=False),
         *_editable("departments"),
         sa.PrimaryKeyConstraint("code", name="pk_departments"),
-        sa.ForeignKeyConstraint(["district_code"], ["districts.code"], name="fk_departments_district_code_districts"),
+        sa.ForeignKeyConstraint(
+            ["district_code"], ["districts.code"], name="fk_departments_district_code_districts"
+        ),
         sa.CheckConstraint("code ~ '^[a-z][a-z0-9_]{1,31}$'", name="ck_departments_code_format"),
         sa.CheckConstraint(f"kind IN {KINDS}", name="ck_departments_kind"),
         sa.CheckConstraint(
@@ -97,7 +103,10 @@ def upgrade() -> None:
         sa.Column("district_code", sa.String(6), nullable=True),
         sa.Column("lead_department", sa.String(32), nullable=False),
         sa.Column(
-            "assist_departments", postgresql.ARRAY(sa.String(32)), server_default=sa.text("'{}'"), nullable=False
+            "assist_departments",
+            postgresql.ARRAY(sa.String(32)),
+            server_default=sa.text("'{}'"),
+            nullable=False,
         ),
         sa.Column("note", sa.Text, nullable=True),
         *_editable("dispatch_rules"),
@@ -120,7 +129,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_dispatch_rules_lead_department", "dispatch_rules", ["lead_department"])
     op.create_index(
-        "ix_dispatch_rules_assist_departments", "dispatch_rules", ["assist_departments"], postgresql_using="gin"
+        "ix_dispatch_rules_assist_departments",
+        "dispatch_rules",
+        ["assist_departments"],
+        postgresql_using="gin",
     )
 
 

@@ -1,0 +1,1 @@
+"""Provincial layer (省级): facts, KPIs, cross-city transfers, supervision."""

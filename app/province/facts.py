@@ -1,0 +1,159 @@
+"""Province-wide order facts, kept equal to the tenant order in the order's own transaction.
+
+The observer runs ONE statement per order change: a data-modifying CTE that upserts the
+fact row and adds (new contribution - old contribution) to the daily KPI rollups. Rollup
+rows are touched in one fixed order (dim, day, tenant, key), so two single-order
+transactions never deadlock on them, and rows whose contribution did not change are not
+touched at all (a deadline warning changes no counter).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+
+from tenants import current_tenant, db
+from tenants.context import TenantRef
+
+from .measures import MEASURES, measure_exprs
+from .models import KpiDaily, OrderFact
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+# Copied from the order as they are.
+FROM_ORDER = (
+    "number", "status", "channel", "appeal_type", "category_code", "urgency", "district_code", "lead_department",
+    "transferred_to", "direct_closure", "reply_outcome", "satisfaction", "resolved", "reopen_count", "return_count",
+    "created_at", "dispatched_at", "accept_due_at", "accepted_at", "due_at", "replied_at", "closed_at",
+    "overdue_at", "callback_at", "updated_at",
+)  # fmt: skip
+# What a projection reads from a tenant order (the rebuild selects exactly these).
+ORDER_COLUMNS = ("id", "repeat_of_id", *FROM_ORDER)
+FACT_COLUMNS = tuple(c.name for c in OrderFact.__table__.columns)
+KEY = ("tenant_id", "order_id")
+DIMENSIONS = ("total", "category", "department", "channel")
+THOUSANDTH = Decimal("0.001")
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(LOCAL).date()
+
+
+def handling_days(order: Any, cal=None) -> Decimal | None:
+    """Working days from receipt to closure while closed, else None (``cal``: a calendar view)."""
+    if order.status != "closed" or order.closed_at is None:
+        return None
+    if cal is None:
+        from ..calendar import service as calendar
+
+        cal = calendar.snapshot()
+    return Decimal(cal.working_days_between(order.created_at, order.closed_at)).quantize(THOUSANDTH)
+
+
+def project(order: Any, tenant_id: int, cal=None) -> dict[str, Any]:
+    """The fact row of a tenant order (an ``Order`` or any row with ``ORDER_COLUMNS``)."""
+    row = {name: getattr(order, name) for name in FROM_ORDER}
+    row.update(
+        tenant_id=tenant_id,
+        order_id=order.id,
+        day=local_day(order.created_at),
+        is_repeat=order.repeat_of_id is not None,
+        direct_closure=bool(order.direct_closure),
+        reopen_count=order.reopen_count or 0,
+        return_count=order.return_count or 0,
+        handling_days=handling_days(order, cal),
+    )
+    return row
+
+
+# -- SQL -------------------------------------------------------------------------------------
+def _sqltype(column) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+def _rollup_select(source: str) -> str:
+    """Per-dimension sums of the measure rows in ``source`` (aliased m), in lock order."""
+    sums = ", ".join(
+        f"sum({name})::{'numeric' if name == 'handling_days' else 'integer'} AS {name}" for name in MEASURES
+    )
+    nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
+    return f"""
+SELECT g.dim, m.day, m.tenant_id, g.key, {sums}
+FROM {source} CROSS JOIN LATERAL (VALUES ('total', ''), ('category', m.category_code),
+     ('department', m.department), ('channel', m.channel)) AS g(dim, key)
+GROUP BY g.dim, m.day, m.tenant_id, g.key
+HAVING {nonzero}
+ORDER BY 1, 2, 3, 4"""
+
+
+def _rollup_insert(source: str) -> str:
+    return f"INSERT INTO province.kpi_daily AS k (dim, day, tenant_id, key, {', '.join(MEASURES)})" + _rollup_select(
+        source
+    )
+
+
+def _measure_rows(relation: str, sign: str) -> str:
+    exprs = ", ".join(f"{sql} AS {name}" for name, sql in measure_exprs(sign))
+    return (
+        f"SELECT tenant_id, day, category_code, COALESCE(lead_department, '') AS department, channel, {exprs} "
+        f"FROM {relation}"
+    )
+
+
+def _upsert_sql() -> str:
+    table = OrderFact.__table__
+    new = ", ".join(f"CAST(:{c.name} AS {_sqltype(c)}) AS {c.name}" for c in table.columns)
+    cols = ", ".join(FACT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS if c not in KEY)
+    bump = ", ".join(f"{m} = k.{m} + EXCLUDED.{m}" for m in MEASURES)
+    return f"""
+WITH new AS (SELECT {new}),
+old AS (SELECT {cols} FROM province.order_facts WHERE tenant_id = :tenant_id AND order_id = :order_id),
+up AS (INSERT INTO province.order_facts ({cols}) SELECT {cols} FROM new
+       ON CONFLICT (tenant_id, order_id) DO UPDATE SET {updates}),
+d AS (SELECT 1 AS sign, {cols} FROM new UNION ALL SELECT -1 AS sign, {cols} FROM old),
+m AS ({_measure_rows("d", "sign")})
+{_rollup_insert("m")}
+ON CONFLICT (dim, day, tenant_id, key) DO UPDATE SET {bump}"""
+
+
+UPSERT = text(_upsert_sql())
+# Rollups of one tenant recomputed from its facts (rebuild, bench loader).
+_TENANT_MEASURES = f"({_measure_rows('province.order_facts', '1')} WHERE tenant_id = :tenant_id) AS m"
+ROLLUP_FROM_FACTS = text(_rollup_insert(_TENANT_MEASURES))
+EXPECTED_ROLLUPS = text(_rollup_select(_TENANT_MEASURES))
+ROLLUP_COLUMNS = ("dim", "day", "tenant_id", "key", *MEASURES)
+
+
+def write(order: Any, tenant_id: int, cal=None) -> None:
+    """Upsert the fact of ``order`` and move the rollups by its change (one statement)."""
+    db.session.execute(UPSERT, project(order, tenant_id, cal))
+
+
+def observe_order(order: Any, event: str) -> None:
+    """The orders observer (registered by the app factory): every change, same transaction."""
+    write(order, current_tenant().id)
+
+
+def rebuild_rollups(tenant_id: int) -> None:
+    """Replace one tenant's rollups by sums over its facts (the invariant the observer keeps)."""
+    db.session.execute(KpiDaily.__table__.delete().where(KpiDaily.tenant_id == tenant_id))
+    db.session.execute(ROLLUP_FROM_FACTS, {"tenant_id": tenant_id})
+
+
+def drop_tenant(ref: TenantRef) -> None:
+    """Drop hook: a dropped city's facts, rollups, supervision facts and transfers go with it."""
+    from .models import SupervisionFact, Transfer
+
+    with db.engine.begin() as conn:
+        for table, where in (
+            (OrderFact.__table__, OrderFact.tenant_id == ref.id),
+            (KpiDaily.__table__, KpiDaily.tenant_id == ref.id),
+            (SupervisionFact.__table__, SupervisionFact.tenant_id == ref.id),
+            (Transfer.__table__, (Transfer.source_tenant_id == ref.id) | (Transfer.target_tenant_id == ref.id)),
+        ):
+            conn.execute(table.delete().where(where))
