@@ -108,6 +108,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
+    from .metrics import init_app as init_metrics
+
+    init_metrics(app)
     from .auth.api import blp as me_blp
     from .auth.api import tenant_blp as tenant_me_blp
 

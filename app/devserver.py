@@ -35,6 +35,12 @@ def main() -> int:
         env["REDIS_URL"], started_redis = embedded.ensure_redis(settings.instance_path)
     port = int(env.get("PORT", "8000"))
     env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
+    metrics_dir = Path(settings.instance_path) / "prometheus"
+    import shutil
+
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # samples of a previous run's processes
+    metrics_dir.mkdir(parents=True)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     children: list[subprocess.Popen] = []
 
@@ -69,11 +75,23 @@ def main() -> int:
             seed.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
         children.append(
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-                 "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4", "--access-logfile", "-"],
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "wsgi:app",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    env.get("WEB_WORKERS", "2"),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                ],
                 env=env,
             )
-        )  # fmt: skip
+        )
         children.append(subprocess.Popen([*flask, "worker"], env=env))
         children.append(subprocess.Popen([*flask, "scheduler"], env=env))
         _banner(port)

@@ -95,18 +95,27 @@ def ensure_redis(instance: Path) -> tuple[str, bool]:
     subprocess.run(
         [
             __redis_executable__ or "redis-server",
-            "--port", "0",
-            "--unixsocket", str(sock),
-            "--unixsocketperm", "700",
-            "--daemonize", "yes",
-            "--pidfile", str(d / "redis.pid"),
-            "--dir", str(d),
-            "--appendonly", "yes",
-            "--save", "60 1",
-            "--logfile", str(d / "redis.log"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(d / "redis.pid"),
+            "--dir",
+            str(d),
+            "--appendonly",
+            "yes",
+            "--save",
+            "60 1",
+            "--logfile",
+            str(d / "redis.log"),
         ],
         check=True,
-    )  # fmt: skip
+    )
     for _ in range(100):
         if _redis_alive(sock):
             return f"unix://{sock}", True

@@ -101,8 +101,13 @@ def register_error_handlers(app: Flask) -> None:
         if message is None:
             from http import HTTPStatus
 
-            message = {404: "not found", 405: "method not allowed here", 413: "request body over 1 MiB",
-                       401: "authentication required", 403: "forbidden"}.get(code, HTTPStatus(code).phrase.lower())  # fmt: skip
+            message = {
+                404: "not found",
+                405: "method not allowed here",
+                413: "request body over 1 MiB",
+                401: "authentication required",
+                403: "forbidden",
+            }.get(code, HTTPStatus(code).phrase.lower())
         resp = jsonify(error_body(code, message, errors))
         for name, value in (data.get("headers") or {}).items():
             resp.headers[name] = value

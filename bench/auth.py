@@ -138,10 +138,29 @@ def main(argv: list[str]) -> int:
     public = f"http://127.0.0.1:{port}"
     issuer = f"{public}/idp/realms/hotline"
     with scratch_database("bench_auth") as url:
-        env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis, INSTANCE_PATH=str(instance),
-                   PUBLIC_URL=public, APP_ENV="development", LOG_LEVEL="WARNING")  # fmt: skip
-        cmd = [sys.executable, "-m", "gunicorn", "bench.authapp:create_bench_app()", "--bind",
-               f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--log-level", "warning"]  # fmt: skip
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            REDIS_URL=redis,
+            INSTANCE_PATH=str(instance),
+            PUBLIC_URL=public,
+            APP_ENV="development",
+            LOG_LEVEL="WARNING",
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.authapp:create_bench_app()",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ]
         server = subprocess.Popen(cmd, cwd=ROOT, env=env)
         try:
             _wait(port, server)

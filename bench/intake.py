@@ -15,7 +15,6 @@ import json
 import multiprocessing as mp
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,8 +76,10 @@ def _client_proc(port, path, headers, seconds, threads, out):
 
 def _load(port: int, path: str, headers: dict, seconds: float = SECONDS) -> dict:
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client_proc, args=(port, path, headers, seconds, CLIENTS // PROCESSES, out))
-             for _ in range(PROCESSES)]  # fmt: skip
+    procs = [
+        mp.Process(target=_client_proc, args=(port, path, headers, seconds, CLIENTS // PROCESSES, out))
+        for _ in range(PROCESSES)
+    ]
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -139,9 +140,20 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
 def _gunicorn(target: str, env: dict) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", target, "--bind", f"127.0.0.1:{port}", *GUNICORN, "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            target,
+            "--bind",
+            f"127.0.0.1:{port}",
+            *GUNICORN,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     _wait_port(port, proc)
     return proc, port
 
@@ -155,8 +167,15 @@ def intake_bench(url: str, redis: str, instance: str) -> list[tuple]:
     with app.app_context():
         ensure_demo_province(["shijiazhuang"], progress=lambda _m: None)
         token = mint(app, "agent@shijiazhuang", lifetime=3600)
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis, "INSTANCE_PATH": instance, "APP_ENV": "test",
-           "LOG_LEVEL": "WARNING", "DB_POOL_SIZE": "8"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis,
+        "INSTANCE_PATH": instance,
+        "APP_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "DB_POOL_SIZE": "8",
+    }
     rows = []
     ours_proc, ours_port = _gunicorn("wsgi:app", env)
     floor_proc, floor_port = _gunicorn("bench.minimal_app:app", env)
@@ -171,8 +190,11 @@ def intake_bench(url: str, redis: str, instance: str) -> list[tuple]:
             p.terminate()
             p.wait(20)
     raw = _raw_psycopg(url.replace("postgresql+psycopg://", "postgresql://"))
-    for name, s in (("our HTTP intake", ours), ("minimal Flask endpoint, one raw INSERT", floor),
-                    ("raw psycopg INSERT transactions", raw)):  # fmt: skip
+    for name, s in (
+        ("our HTTP intake", ours),
+        ("minimal Flask endpoint, one raw INSERT", floor),
+        ("raw psycopg INSERT transactions", raw),
+    ):
         rows.append((name, f"{s['rate']:.0f}/s", f"{s['p50']:.1f} ms", f"{s['p99']:.1f} ms", s["errors"]))
     ratio = ours["rate"] / floor["rate"]
     rows.append(("intake / minimal endpoint (target >= 40%)", f"{ratio:.0%}", "", "", ""))
@@ -226,8 +248,10 @@ def main(argv: list[str]) -> int:
         rows, ok_intake = intake_bench(url, redis, instance)
         sweep_rows, ok_sweep = sweep_bench(url, redis, instance)
     print(table(rows + sweep_rows, ("measure", "rate / time", "p50", "p99", "errors")))
-    print(f"settings: {CLIENTS} concurrent clients, {SECONDS:.0f}s each, gunicorn {' '.join(GUNICORN)}, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"settings: {CLIENTS} concurrent clients, {SECONDS:.0f}s each, gunicorn {' '.join(GUNICORN)}, "
+        f"{os.cpu_count()} cores"
+    )
     return 0 if ok_intake and ok_sweep else 1
 
 

@@ -29,7 +29,14 @@ def body(i: int = 0) -> dict:
 
 def row_params(b: dict) -> dict:
     return {
-        "channel": b["channel"], "appeal_type": b["appeal_type"], "category_code": b["category_code"],
-        "title": b["title"], "content": b["content"], "name": b["caller"]["name"], "enc": os.urandom(40),
-        "hash": "0" * 64, "masked": "139****0000", "address": b["address"],
-    }  # fmt: skip
+        "channel": b["channel"],
+        "appeal_type": b["appeal_type"],
+        "category_code": b["category_code"],
+        "title": b["title"],
+        "content": b["content"],
+        "name": b["caller"]["name"],
+        "enc": os.urandom(40),
+        "hash": "0" * 64,
+        "masked": "139****0000",
+        "address": b["address"],
+    }

@@ -33,10 +33,12 @@ def _bare_tenants(n: int, start: int = 0) -> None:
         for i in range(start, start + n):
             slug = f"bench_{i:04d}"
             conn.execute(
-                text("INSERT INTO province.tenants (slug, name, region_code, schema_name, order_prefix, status) "
-                     "VALUES (:s, :n, :r, :schema, 'B', 'active')"),
+                text(
+                    "INSERT INTO province.tenants (slug, name, region_code, schema_name, order_prefix, status) "
+                    "VALUES (:s, :n, :r, :schema, 'B', 'active')"
+                ),
                 {"s": slug, "n": f"bench {i}", "r": f"{900000 + i}", "schema": f"t_{slug}"},
-            )  # fmt: skip
+            )
 
 
 def main(argv: list[str]) -> int:
@@ -52,8 +54,12 @@ def main(argv: list[str]) -> int:
             ensure_province(db.engine)
             per_tenant: list[float] = []
             for i in range(PROVISIONED):
-                per_tenant += timed(lambda i=i: create_tenant(f"prov_{i:02d}", name=f"市{i}", region_code=f"98{i:04d}"))
-            rows.append((f"provision one tenant (median of {PROVISIONED})", f"{median(per_tenant) * 1000:.0f} ms"))
+                per_tenant += timed(
+                    lambda i=i: create_tenant(f"prov_{i:02d}", name=f"市{i}", region_code=f"98{i:04d}")
+                )
+            rows.append(
+                (f"provision one tenant (median of {PROVISIONED})", f"{median(per_tenant) * 1000:.0f} ms")
+            )
         db.dispose()
 
     with scratch_database("bench_mig1") as one_url, scratch_database("bench_mig200") as many_url:
@@ -75,11 +81,14 @@ def main(argv: list[str]) -> int:
         db.dispose()
     ratio = median(noop_many) / median(noop_one)
     rows += [
-        (f"full migrate --all, {SCHEMAS} fresh schemas, --jobs 4", f"{full[0]:.1f} s ({full[0] / SCHEMAS * 1000:.0f} ms/schema)"),
+        (
+            f"full migrate --all, {SCHEMAS} fresh schemas, --jobs 4",
+            f"{full[0]:.1f} s ({full[0] / SCHEMAS * 1000:.0f} ms/schema)",
+        ),
         (f"no-op migrate --all, {SCHEMAS} schemas (median of 15)", f"{median(noop_many) * 1000:.1f} ms"),
         ("no-op migrate --all, 1 schema (median of 15)", f"{median(noop_one) * 1000:.1f} ms"),
         ("no-op ratio 200 : 1 (target <= 3x)", f"{ratio:.2f}x"),
-    ]  # fmt: skip
+    ]
     print(table(rows, ("measure", "value")))
     return 0 if ratio <= 3 else 1
 

@@ -28,7 +28,9 @@ def verify_command(slug: str) -> None:
     if result.breaks:
         for b in result.breaks[:50]:
             click.secho(f"entry {b.seq}: {b.problem}", fg="red")
-        click.secho(f"audit trail of {slug} is NOT intact ({len(result.breaks)} problem(s))", fg="red", err=True)
+        click.secho(
+            f"audit trail of {slug} is NOT intact ({len(result.breaks)} problem(s))", fg="red", err=True
+        )
         sys.exit(1)
     pending = f", {result.unsealed} awaiting the sealer" if result.unsealed else ""
     click.secho(f"audit trail of {slug} intact: {result.sealed} sealed entries{pending}", fg="green")

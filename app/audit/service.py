@@ -58,7 +58,9 @@ def record(
     session = db.session
     if current_tenant_or_none() is None:
         raise RuntimeError("audit entries belong to a tenant; bind tenant_context first")
-    session.info.setdefault(_PENDING, []).append((at or datetime.now(UTC), actor, action, order, order_id, data))
+    session.info.setdefault(_PENDING, []).append(
+        (at or datetime.now(UTC), actor, action, order, order_id, data)
+    )
 
 
 def _write(session: Session) -> None:
@@ -67,10 +69,16 @@ def _write(session: Session) -> None:
         return
     session.flush()  # new orders get their ids before entries reference them
     rows = [
-        {"occurred_at": at, "actor": actor.name, "actor_roles": actor.roles, "action": action,
-         "order_id": order.id if order is not None else order_id, "data": _plain(data)}
+        {
+            "occurred_at": at,
+            "actor": actor.name,
+            "actor_roles": actor.roles,
+            "action": action,
+            "order_id": order.id if order is not None else order_id,
+            "data": _plain(data),
+        }
         for at, actor, action, order, order_id, data in pending
-    ]  # fmt: skip
+    ]
     session.connection().execute(insert(AuditEntry.__table__).values(rows))  # one multi-row INSERT
     session.info[_WROTE] = True
 
@@ -184,8 +192,8 @@ def verify(batch: int = 5000) -> Verification:
         while True:
             chunk = db.session.execute(
                 text(
-                    f"SELECT seq, prev_hash, hash, {schema}.audit_payload(occurred_at, actor, actor_roles, action, "
-                    f"order_id, data) FROM {schema}.audit_log WHERE seq > :last ORDER BY seq LIMIT :n"
+                    f"SELECT seq, prev_hash, hash, {schema}.audit_payload(occurred_at, actor, actor_roles, "
+                    f"action, order_id, data) FROM {schema}.audit_log WHERE seq > :last ORDER BY seq LIMIT :n"
                 ),
                 {"last": last, "n": batch},
             ).all()
@@ -199,5 +207,7 @@ def verify(batch: int = 5000) -> Verification:
         select(func.count(), func.min(AuditEntry.occurred_at)).where(AuditEntry.hash.is_(None))
     ).one()
     if unsealed and oldest is not None and datetime.now(UTC) - oldest > SEAL_GRACE:
-        breaks.append(Break(0, f"{unsealed} entries unsealed since {oldest.isoformat()}: is the sealer running?"))
+        breaks.append(
+            Break(0, f"{unsealed} entries unsealed since {oldest.isoformat()}: is the sealer running?")
+        )
     return Verification(sealed=head_seq, unsealed=unsealed, oldest_unsealed=oldest, breaks=breaks)

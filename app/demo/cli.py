@@ -30,7 +30,9 @@ def seed_command(count: int, tenants: str, seed: int) -> None:
     from .seed import seed_city
 
     wanted = [s for s in tenants.split(",") if s]
-    slugs = [r["slug"] for r in list_tenants() if r["status"] == "active" and (not wanted or r["slug"] in wanted)]
+    slugs = [
+        r["slug"] for r in list_tenants() if r["status"] == "active" and (not wanted or r["slug"] in wanted)
+    ]
     missing = set(wanted) - set(slugs)
     if missing:
         raise click.UsageError(f"unknown or inactive tenant(s): {', '.join(sorted(missing))}")

@@ -20,15 +20,78 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 DATA = Path(__file__).parent / "data"
 CATALOG = Path(__file__).parent.parent / "catalog" / "data"
 
-CHANNELS = [("phone", 60), ("wechat", 10), ("app", 8), ("web", 8), ("miniprogram", 6), ("sms", 4), ("mailbox", 3),
-            ("110", 1)]  # fmt: skip
+CHANNELS = [
+    ("phone", 60),
+    ("wechat", 10),
+    ("app", 8),
+    ("web", 8),
+    ("miniprogram", 6),
+    ("sms", 4),
+    ("mailbox", 3),
+    ("110", 1),
+]
 # Calls per hour of day (local), shaped like a city hotline: morning and afternoon peaks, quiet nights.
-HOURLY = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 3, 6, 8, 8.5, 7, 5, 5.5, 7.5, 8, 7.5, 6.5, 5, 4.5, 4, 3.2, 2.4, 1.6]
+HOURLY = [
+    1,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.5,
+    1.2,
+    3,
+    6,
+    8,
+    8.5,
+    7,
+    5,
+    5.5,
+    7.5,
+    8,
+    7.5,
+    6.5,
+    5,
+    4.5,
+    4,
+    3.2,
+    2.4,
+    1.6,
+]
 WEEKDAY = [1.0, 0.97, 0.95, 0.95, 0.92, 0.62, 0.55]  # Monday .. Sunday
 SEASONS = {"winter": (11, 12, 1, 2, 3), "summer": (6, 7, 8), "spring": (3, 4, 5), "autumn": (9, 10, 11)}
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "157",
-                   "158", "159", "166", "173", "177", "180", "181", "182", "185", "186", "187", "188", "189", "199"]  # fmt: skip
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "177",
+    "180",
+    "181",
+    "182",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+]
 
 Deadline = Callable[[datetime, str, str], tuple[datetime, datetime | None]]
 Route = Callable[[str, str | None], tuple[str | None, list[str]]]
@@ -82,7 +145,9 @@ class SyntheticOrder:
 @lru_cache(maxsize=1)
 def taxonomy() -> list[dict]:
     majors = json.loads((CATALOG / "categories.json").read_text(encoding="utf-8"))["majors"]
-    return [dict(m, major=major["code"], major_name=major["name"]) for major in majors for m in major["minors"]]
+    return [
+        dict(m, major=major["code"], major_name=major["name"]) for major in majors for m in major["minors"]
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -129,13 +194,16 @@ class _Filler(dict):
             day = (self.at - timedelta(days=self.rng.randint(1, 20))).astimezone(LOCAL)
             return f"{day.month}月{day.day}日"
         if key == "time":
-            return f"{self.rng.choice(['早上', '上午', '中午', '下午', '晚上', '夜里'])}{self.rng.randint(1, 11)}点"
+            part = self.rng.choice(["早上", "上午", "中午", "下午", "晚上", "夜里"])
+            return f"{part}{self.rng.randint(1, 11)}点"
         if key == "amount":
             return str(self.rng.choice([800, 1500, 2300, 3600, 4800, 12000, 35000]))
         pool = self.pools.get(key) or self.pools.get(key + "s")
         if pool:
             return self.rng.choice(pool)
-        return {"community": "幸福小区", "road": "建设路", "company": "某公司", "school": "实验小学"}.get(key, "")
+        return {"community": "幸福小区", "road": "建设路", "company": "某公司", "school": "实验小学"}.get(
+            key, ""
+        )
 
 
 def _fill(template: str, filler: _Filler) -> str:
@@ -225,8 +293,14 @@ def generate(
         twin = None
         if recent and rng.random() < 0.05:
             twin = rng.choice(recent[-50:])
-            order.category_code, order.address, order.district_code = twin.category_code, twin.address, twin.district_code
-            order.created_at = min(now - timedelta(minutes=5), twin.created_at + timedelta(hours=rng.uniform(1, 72)))
+            order.category_code, order.address, order.district_code = (
+                twin.category_code,
+                twin.address,
+                twin.district_code,
+            )
+            order.created_at = min(
+                now - timedelta(minutes=5), twin.created_at + timedelta(hours=rng.uniform(1, 72))
+            )
         order.due_at, order.warn_at = deadline(order.created_at, order.appeal_type, order.urgency)
         handover = _after(order.created_at, 0.05, 1, rng)
         if twin is not None and twin.status not in ("closed", "merged", "transferred") and handover < now:
@@ -253,7 +327,7 @@ def _simulate(o: SyntheticOrder, rng: random.Random, now: datetime, route: Route
         o.steps.append(Step(at, action, f"{data.pop('who', 'dispatcher')}@{slug_actor}", data))
         return True
 
-    if o.appeal_type == "consultation" and rng.random() < 0.7 or rng.random() < 0.08:
+    if (o.appeal_type == "consultation" and rng.random() < 0.7) or rng.random() < 0.08:
         at = _after(o.created_at, 0.02, 0.3, rng)
         if step(at, "close", who="agent", direct=True):
             o.status, o.closed_at, o.direct_closure = "closed", at, True
@@ -286,9 +360,11 @@ def _simulate(o: SyntheticOrder, rng: random.Random, now: datetime, route: Route
     if not step(at, "reply", who=f"handler.{lead}", outcome=outcome):
         return
     o.status, o.replied_at, o.outcome = "replied", at, outcome
-    o.reply = {"resolved": "经现场核查，问题已处理完毕，已与诉求人沟通。",
-               "explained": "经核实，该事项按现行政策执行，已向诉求人解释说明。",
-               "unresolved": "因涉及多方协调，暂无法解决，已向诉求人说明原因。"}[outcome]  # fmt: skip
+    o.reply = {
+        "resolved": "经现场核查，问题已处理完毕，已与诉求人沟通。",
+        "explained": "经核实，该事项按现行政策执行，已向诉求人解释说明。",
+        "unresolved": "因涉及多方协调，暂无法解决，已向诉求人说明原因。",
+    }[outcome]
     at = _after(at, 0.5, 20, rng)
     if not step(at, "close", who="dispatcher"):
         return
@@ -308,4 +384,3 @@ def _callback(o: SyntheticOrder, rng: random.Random, now: datetime, step) -> Non
         if step(at, "reopen", reason="回访不满意，重办"):
             o.status, o.reopen_count = "reopened", 1
             o.closed_at = None
-

@@ -48,8 +48,15 @@ def seed_city(slug: str, n: int, *, seed: int = 12345, now: datetime | None = No
         vault = PhoneVault.from_app()
         written = 0
         batch: list[SyntheticOrder] = []
-        for synthetic in generate(_city(slug, ref.name), n, now=now, deadline=deadline, route=route,
-                                  seed=seed, district_codes=districts):  # fmt: skip
+        for synthetic in generate(
+            _city(slug, ref.name),
+            n,
+            now=now,
+            deadline=deadline,
+            route=route,
+            seed=seed,
+            district_codes=districts,
+        ):
             batch.append(synthetic)
             if len(batch) >= BATCH:
                 written += _write(batch, vault, ref.slug)
@@ -66,20 +73,44 @@ def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
     session = db.session
     for s in batch:
         order = Order(
-            status=s.status, channel=s.channel, appeal_type=s.appeal_type, category_code=s.category_code,
-            urgency=s.urgency, title=s.title, content=s.content, caller_name=s.caller_name,
+            status=s.status,
+            channel=s.channel,
+            appeal_type=s.appeal_type,
+            category_code=s.category_code,
+            urgency=s.urgency,
+            title=s.title,
+            content=s.content,
+            caller_name=s.caller_name,
             caller_phone_enc=vault.encrypt(s.caller_phone) if s.caller_phone else None,
             caller_phone_hash=vault.lookup_hash(s.caller_phone) if s.caller_phone else None,
-            caller_phone_masked=mask_phone(s.caller_phone), caller_language="zh", caller_needs=[],
-            confidential=s.confidential, address=s.address, district_code=s.district_code,
-            lead_department=s.lead, due_at=s.due_at, warn_at=s.warn_at, reply_content=s.reply,
-            reply_outcome=s.outcome, resolution=s.resolution, direct_closure=s.direct_closure,
-            satisfaction=s.satisfaction, resolved=s.resolved, callback_at=s.callback_at,
-            reopen_count=s.reopen_count, return_count=s.return_count, created_by=f"agent@{slug}",
-            created_at=s.created_at, updated_at=s.steps[-1].at if s.steps else s.created_at,
-            dispatched_at=s.dispatched_at, accepted_at=s.accepted_at, replied_at=s.replied_at,
-            closed_at=s.closed_at, version=1 + len(s.steps), transferred_to=s.transferred_to,
-        )  # fmt: skip
+            caller_phone_masked=mask_phone(s.caller_phone),
+            caller_language="zh",
+            caller_needs=[],
+            confidential=s.confidential,
+            address=s.address,
+            district_code=s.district_code,
+            lead_department=s.lead,
+            due_at=s.due_at,
+            warn_at=s.warn_at,
+            reply_content=s.reply,
+            reply_outcome=s.outcome,
+            resolution=s.resolution,
+            direct_closure=s.direct_closure,
+            satisfaction=s.satisfaction,
+            resolved=s.resolved,
+            callback_at=s.callback_at,
+            reopen_count=s.reopen_count,
+            return_count=s.return_count,
+            created_by=f"agent@{slug}",
+            created_at=s.created_at,
+            updated_at=s.steps[-1].at if s.steps else s.created_at,
+            dispatched_at=s.dispatched_at,
+            accepted_at=s.accepted_at,
+            replied_at=s.replied_at,
+            closed_at=s.closed_at,
+            version=1 + len(s.steps),
+            transferred_to=s.transferred_to,
+        )
         s.model = order  # type: ignore[attr-defined]  # lets a later duplicate point at it
         if s.merge_into is not None and getattr(s.merge_into, "model", None) is not None:
             session.flush()
@@ -90,21 +121,41 @@ def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
                 s.status, "replied"
             )
             order.assignments.append(
-                Assignment(department_code=s.lead, role="lead", status=lead_status, dispatched_at=s.dispatched_at,
-                           accepted_at=s.accepted_at, replied_at=s.replied_at, reply_content=s.reply)
-            )  # fmt: skip
+                Assignment(
+                    department_code=s.lead,
+                    role="lead",
+                    status=lead_status,
+                    dispatched_at=s.dispatched_at,
+                    accepted_at=s.accepted_at,
+                    replied_at=s.replied_at,
+                    reply_content=s.reply,
+                )
+            )
             for code in s.assists:
                 if code != s.lead:
                     order.assignments.append(
-                        Assignment(department_code=code, role="assist", status="pending", dispatched_at=s.dispatched_at)
+                        Assignment(
+                            department_code=code,
+                            role="assist",
+                            status="pending",
+                            dispatched_at=s.dispatched_at,
+                        )
                     )
         session.add(order)
         actor = audit.Actor(f"agent@{slug}", "agent")
-        audit.record("order.received", actor=actor, order=order, at=s.created_at, channel=s.channel, seeded=True)
+        audit.record(
+            "order.received", actor=actor, order=order, at=s.created_at, channel=s.channel, seeded=True
+        )
         for step in s.steps:
             who = step.actor.split("@")[0]
-            audit.record(f"order.{step.action}", actor=audit.Actor(f"{who}@{slug}", who.split(".")[0]),
-                         order=order, at=step.at, seeded=True, **step.data)  # fmt: skip
+            audit.record(
+                f"order.{step.action}",
+                actor=audit.Actor(f"{who}@{slug}", who.split(".")[0]),
+                order=order,
+                at=step.at,
+                seeded=True,
+                **step.data,
+            )
         session.flush()
         notify(order, "seeded")
     session.commit()

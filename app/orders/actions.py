@@ -52,7 +52,9 @@ def handles(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def perform(principal: Principal, order_id: int, name: str, body: dict[str, Any], if_match: int | None = None) -> Order:
+def perform(
+    principal: Principal, order_id: int, name: str, body: dict[str, Any], if_match: int | None = None
+) -> Order:
     action = ACTIONS[name]
     require(principal, action.permission)
     order = load_for_action(principal, order_id, if_match)
@@ -68,7 +70,11 @@ def perform(principal: Principal, order_id: int, name: str, body: dict[str, Any]
     order.version += 1
     order.updated_at = ctx.at
     audit.record(
-        f"order.{name}", actor=actor_of(principal), order=order, **{"from": before, "to": order.status}, **ctx.audit_data
+        f"order.{name}",
+        actor=actor_of(principal),
+        order=order,
+        **{"from": before, "to": order.status},
+        **ctx.audit_data,
     )
     notify(order, name)
     return order
@@ -91,9 +97,15 @@ def _dispatch(ctx: Ctx) -> None:
     accept_due = references.deadlines(ctx.at, o.appeal_type, o.urgency).accept_due_at
     for code, role in [(lead, "lead"), *((c, "assist") for c in assists)]:
         o.assignments.append(
-            Assignment(department_code=code, role=role, status="pending", dispatched_at=ctx.at,
-                       accept_due_at=accept_due, note=ctx.body.get("note"))
-        )  # fmt: skip
+            Assignment(
+                department_code=code,
+                role=role,
+                status="pending",
+                dispatched_at=ctx.at,
+                accept_due_at=accept_due,
+                note=ctx.body.get("note"),
+            )
+        )
     if o.status == "reopened":  # a new handling cycle gets a new time limit
         d = references.deadlines(ctx.at, o.appeal_type, o.urgency)
         o.due_at, o.warn_at, o.overdue_at, o.warned_at = d.due_at, d.warn_at, None, None
@@ -122,7 +134,9 @@ def _accept(ctx: Ctx) -> None:
 def _assist_reply(ctx: Ctx) -> None:
     mine = ctx.my_assignment(roles=("assist",))
     if mine.status != "accepted":
-        raise Conflict("sign for the assignment before replying" if mine.status == "pending" else "already replied")
+        raise Conflict(
+            "sign for the assignment before replying" if mine.status == "pending" else "already replied"
+        )
     mine.status, mine.replied_at, mine.reply_content = "replied", ctx.at, ctx.body["content"]
     ctx.audit_data.update(department=mine.department_code)
 
@@ -155,7 +169,9 @@ def _reject_return(ctx: Ctx) -> None:
 
 def _pending_extension(order: Order) -> ExtensionRequest | None:
     return db.session.scalars(
-        select(ExtensionRequest).where(ExtensionRequest.order_id == order.id, ExtensionRequest.status == "pending")
+        select(ExtensionRequest).where(
+            ExtensionRequest.order_id == order.id, ExtensionRequest.status == "pending"
+        )
     ).first()
 
 
@@ -170,13 +186,23 @@ def _request_extension(ctx: Ctx) -> None:
     days = ctx.body["working_days"]
     limit = references.extension_max(o.created_at, o.appeal_type, o.urgency)
     if days > limit:
-        raise DomainError(f"at most {limit} working days may be requested", status=422,
-                          errors={"json": {"working_days": [f"at most {limit}"]}})  # fmt: skip
+        raise DomainError(
+            f"at most {limit} working days may be requested",
+            status=422,
+            errors={"json": {"working_days": [f"at most {limit}"]}},
+        )
     db.session.add(
-        ExtensionRequest(order_id=o.id, department_code=mine.department_code, working_days=days,
-                         reason=ctx.body["reason"], status="pending", requested_by=ctx.principal.username,
-                         requested_at=ctx.at, old_due_at=o.due_at)
-    )  # fmt: skip
+        ExtensionRequest(
+            order_id=o.id,
+            department_code=mine.department_code,
+            working_days=days,
+            reason=ctx.body["reason"],
+            status="pending",
+            requested_by=ctx.principal.username,
+            requested_at=ctx.at,
+            old_due_at=o.due_at,
+        )
+    )
     o.extension_pending = True
     ctx.audit_data.update(working_days=days, reason=ctx.body["reason"])
 
@@ -186,7 +212,11 @@ def _decide_extension(ctx: Ctx, approve: bool) -> None:
     if request is None or not ctx.order.extension_pending:
         raise Conflict("there is no pending extension request")
     request.status = "approved" if approve else "rejected"
-    request.decided_by, request.decided_at, request.note = ctx.principal.username, ctx.at, ctx.body.get("note")
+    request.decided_by, request.decided_at, request.note = (
+        ctx.principal.username,
+        ctx.at,
+        ctx.body.get("note"),
+    )
     if approve and ctx.order.due_at is not None:
         o = ctx.order
         request.new_due_at = references.extension(o.due_at, request.working_days)
@@ -195,8 +225,12 @@ def _decide_extension(ctx: Ctx, approve: bool) -> None:
         o.warn_at = o.warn_at + shift if o.warn_at else None
         o.overdue_at, o.warned_at = None, None
     ctx.order.extension_pending = False
-    ctx.audit_data.update(request=request.id, working_days=request.working_days, note=request.note,
-                          due_at=ctx.order.due_at.isoformat() if ctx.order.due_at else None)  # fmt: skip
+    ctx.audit_data.update(
+        request=request.id,
+        working_days=request.working_days,
+        note=request.note,
+        due_at=ctx.order.due_at.isoformat() if ctx.order.due_at else None,
+    )
 
 
 @handles("approve-extension")
@@ -261,9 +295,15 @@ def _reopen(ctx: Ctx) -> None:
 @handles("supervise")
 def _supervise(ctx: Ctx) -> None:
     level = "province" if ctx.principal.is_province else "city"
-    record = Supervision(order_id=ctx.order.id, level=level, reason="manual", note=ctx.body["note"],
-                         response_due_at=ctx.body.get("response_due_at"), created_by=ctx.principal.username,
-                         created_at=ctx.at)  # fmt: skip
+    record = Supervision(
+        order_id=ctx.order.id,
+        level=level,
+        reason="manual",
+        note=ctx.body["note"],
+        response_due_at=ctx.body.get("response_due_at"),
+        created_by=ctx.principal.username,
+        created_at=ctx.at,
+    )
     db.session.add(record)
     ctx.audit_data.update(level=level, note=ctx.body["note"])
 
@@ -278,7 +318,9 @@ def _merge(ctx: Ctx) -> None:
         raise Conflict("an order cannot be merged into itself")
     target = db.session.scalars(select(Order).where(Order.id == into_id).with_for_update()).first()
     if target is None:
-        raise DomainError(f"no order {into_id} to merge into", status=422, errors={"json": {"into": ["not found"]}})
+        raise DomainError(
+            f"no order {into_id} to merge into", status=422, errors={"json": {"into": ["not found"]}}
+        )
     if target.status in ("closed", "merged", "transferred"):
         raise Conflict(f"cannot merge into an order that is {target.status}")
     for a in ctx.order.assignments:
@@ -286,8 +328,13 @@ def _merge(ctx: Ctx) -> None:
             a.active, a.status = False, "cancelled"
     ctx.order.merged_into_id = target.id
     ctx.audit_data.update(into=target.id, into_number=target.number)
-    audit.record("order.merged_in", actor=actor_of(ctx.principal), order=target, merged=ctx.order.id,
-                 merged_number=ctx.order.number)  # fmt: skip
+    audit.record(
+        "order.merged_in",
+        actor=actor_of(ctx.principal),
+        order=target,
+        merged=ctx.order.id,
+        merged_number=ctx.order.number,
+    )
 
 
 @handles("transfer")
@@ -304,8 +351,16 @@ def _transfer(ctx: Ctx) -> None:
     _cancel_assignments(ctx.order)
     ctx.order.transferred_to = target.slug
     ctx.audit_data.update(to_tenant=target.slug, reason=ctx.body["reason"])
-    publish("order.transfer_requested", {"order_id": ctx.order.id, "number": ctx.order.number,
-            "to_tenant": target.slug, "reason": ctx.body["reason"]}, key=f"transfer:{ctx.order.number}")  # fmt: skip
+    publish(
+        "order.transfer_requested",
+        {
+            "order_id": ctx.order.id,
+            "number": ctx.order.number,
+            "to_tenant": target.slug,
+            "reason": ctx.body["reason"],
+        },
+        key=f"transfer:{ctx.order.number}",
+    )
 
 
 @handles("escalate")
@@ -318,12 +373,19 @@ def _escalate(ctx: Ctx) -> None:
     _cancel_assignments(ctx.order)
     ctx.order.transferred_to = target
     ctx.audit_data.update(target=target, reason=ctx.body.get("reason"))
-    publish("order.escalated", {"order_id": ctx.order.id, "number": ctx.order.number, "target": target,
-            "reason": ctx.body.get("reason")}, key=f"escalate:{ctx.order.number}")  # fmt: skip
+    publish(
+        "order.escalated",
+        {
+            "order_id": ctx.order.id,
+            "number": ctx.order.number,
+            "target": target,
+            "reason": ctx.body.get("reason"),
+        },
+        key=f"escalate:{ctx.order.number}",
+    )
 
 
 def _cancel_assignments(order: Order) -> None:
     for a in order.assignments:
         if a.active:
             a.active, a.status = False, "cancelled"
-

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from tenants import db
+from tenants import current_tenant, db
 
 from ..audit import service as audit
 from ..auth.http import current_principal, requires
 from ..errors import DomainError
+from ..metrics import orders_received
 from ..tenancy.scope import tenant_blueprint
 from . import actions, queries
 from .intake import intake
@@ -18,7 +19,9 @@ from .service import etag, get_visible, parse_if_match
 from .views import present
 from .workflow import ACTIONS
 
-blp = tenant_blueprint("orders", __name__, "/orders", description="Work orders (工单): intake, actions, timeline")
+blp = tenant_blueprint(
+    "orders", __name__, "/orders", description="Work orders (工单): intake, actions, timeline"
+)
 
 
 @blp.route("")
@@ -39,8 +42,16 @@ class Orders(MethodView):
     @requires("orders.create")
     @blp.arguments(OrderCreate)
     @blp.response(201, OrderOut)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-                          "description": "same key and body return the same order"}])  # fmt: skip
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string"},
+                "description": "same key and body return the same order",
+            }
+        ]
+    )
     def post(self, body):
         """Take an appeal (受理) from any channel; flags repeat appeals (重复诉求) for merging."""
         key = request.headers.get("Idempotency-Key")
@@ -49,6 +60,8 @@ class Orders(MethodView):
         principal = current_principal()
         order, created = intake(principal, body, key)
         db.session.commit()
+        if created:
+            orders_received().labels(current_tenant().slug, order.channel).inc()
         headers = {"ETag": etag(order), "Location": f"{request.path.rstrip('/')}/{order.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -86,16 +99,28 @@ def _register_action(name: str) -> None:
         @requires(action.permission)
         @blp.arguments(ACTION_BODIES[name])
         @blp.response(200, OrderOut)
-        @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"},
-                              "description": "the order's ETag; 412 when stale"}])  # fmt: skip
+        @blp.doc(
+            parameters=[
+                {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {"type": "string"},
+                    "description": "the order's ETag; 412 when stale",
+                }
+            ]
+        )
         def post(self, body, order_id):
             principal = current_principal()
-            order = actions.perform(principal, order_id, name, body, parse_if_match(request.headers.get("If-Match")))
+            order = actions.perform(
+                principal, order_id, name, body, parse_if_match(request.headers.get("If-Match"))
+            )
             db.session.commit()
             return present(order, principal), {"ETag": etag(order)}
 
     allowed = ", ".join(action.from_states)
-    ActionView.post.__doc__ = f"{action.summary}\n\nFrom: {allowed}. 409 in any other state; 403 for other roles."
+    ActionView.post.__doc__ = (
+        f"{action.summary}\n\nFrom: {allowed}. 409 in any other state; 403 for other roles."
+    )
     ActionView.__name__ = "Order" + "".join(p.title() for p in name.split("-"))
     blp.route(f"/<int:order_id>/{name}", endpoint=f"action_{name.replace('-', '_')}")(ActionView)
 

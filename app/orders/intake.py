@@ -37,16 +37,19 @@ class IdempotencyMismatch(DomainError):
 
 
 def fingerprint(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def _claim_key(key: str, body: dict[str, Any]) -> Order | None:
     """Insert the key; if someone else holds it, return their order (or refuse a different body)."""
     fp = fingerprint(body)
     inserted = db.session.execute(
-        pg_insert(IdempotencyKey).values(key=key, fingerprint=fp).on_conflict_do_nothing().returning(
-            IdempotencyKey.key
-        )
+        pg_insert(IdempotencyKey)
+        .values(key=key, fingerprint=fp)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
     ).first()
     if inserted is not None:
         return None
@@ -107,17 +110,27 @@ def _insert(values: dict[str, Any]) -> NewOrder:
                 func.json_agg(
                     aggregate_order_by(
                         func.json_build_object(
-                            "id", repeats.c.id, "number", repeats.c.number, "status", repeats.c.status,
-                            "created_at", repeats.c.created_at, "caller_phone_hash", repeats.c.caller_phone_hash,
+                            "id",
+                            repeats.c.id,
+                            "number",
+                            repeats.c.number,
+                            "status",
+                            repeats.c.status,
+                            "created_at",
+                            repeats.c.created_at,
+                            "caller_phone_hash",
+                            repeats.c.caller_phone_hash,
                         ),
                         repeats.c.created_at.desc(),
                     )
                 ),
                 literal_column("'[]'::json"),
             )
-        ).scalar_subquery()  # fmt: skip
+        ).scalar_subquery()
         stmt = stmt.add_cte(repeats)
-    row = db.session.execute(stmt.values(**values).returning(*ORDERS.c, found.label("repeats"))).one()._mapping
+    row = (
+        db.session.execute(stmt.values(**values).returning(*ORDERS.c, found.label("repeats"))).one()._mapping
+    )
     data = {k: v for k, v in row.items() if k != "repeats"}
     found_rows = row["repeats"] if isinstance(row["repeats"], list) else json.loads(row["repeats"] or "[]")
     return NewOrder(data, found_rows)
@@ -133,7 +146,9 @@ def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
         try:
             digits = normalize_phone(caller["phone"])
         except InvalidPhone as exc:
-            raise DomainError(str(exc), errors={"json": {"caller": {"phone": [str(exc)]}}}, status=422) from exc
+            raise DomainError(
+                str(exc), errors={"json": {"caller": {"phone": [str(exc)]}}}, status=422
+            ) from exc
         vault = PhoneVault.from_app()
         values.update(
             caller_phone_enc=vault.encrypt(digits),
@@ -174,12 +189,16 @@ def intake(
         **_caller_columns(body.get("caller") or {}),
     }
     deadlines = references.deadlines(received, values["appeal_type"], values["urgency"])
-    values.update(due_at=deadlines.due_at, warn_at=deadlines.warn_at, sla_fallback=bool(deadlines.fallback_years))
+    values.update(
+        due_at=deadlines.due_at, warn_at=deadlines.warn_at, sla_fallback=bool(deadlines.fallback_years)
+    )
     values["number"] = _order_number(references.local_date(received))
     order = _insert(values)
     if idempotency_key:
         db.session.execute(
-            IdempotencyKey.__table__.update().where(IdempotencyKey.key == idempotency_key).values(order_id=order.id)
+            IdempotencyKey.__table__.update()
+            .where(IdempotencyKey.key == idempotency_key)
+            .values(order_id=order.id)
         )
     audit.record(
         "order.received",

@@ -118,7 +118,9 @@ class Assignment(TenantBase):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     department_code: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(8))  # lead | assist
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending accepted replied returned cancelled
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending accepted replied returned cancelled
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     note: Mapped[str | None] = mapped_column(Text)
     dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -133,7 +135,9 @@ class Assignment(TenantBase):
 
     __table_args__ = (
         CheckConstraint("role IN ('lead', 'assist')", name="role"),
-        Index("ix_assignments_department_active", "department_code", "order_id", postgresql_where=text("active")),
+        Index(
+            "ix_assignments_department_active", "department_code", "order_id", postgresql_where=text("active")
+        ),
         Index(
             "uq_assignments_order_department_active",
             "order_id",

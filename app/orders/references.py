@@ -55,7 +55,8 @@ def check_intake(body: dict[str, Any]) -> None:
     district = body.get("district_code")
     if district and not _district(district):
         raise UnknownReference(
-            f"unknown district {district!r} in this city", errors={"json": {"district_code": ["unknown district"]}}
+            f"unknown district {district!r} in this city",
+            errors={"json": {"district_code": ["unknown district"]}},
         )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .workflow import APPEAL_TYPES, CHANNELS, EMERGENCY_TARGETS, REPLY_OUTCOMES, SATISFACTION, STATES, URGENCIES
+from .workflow import (
+    APPEAL_TYPES,
+    CHANNELS,
+    EMERGENCY_TARGETS,
+    REPLY_OUTCOMES,
+    SATISFACTION,
+    STATES,
+    URGENCIES,
+)
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, '_', '.', '-' (1-32)")
 NEEDS = ("elderly", "disability", "sign_language", "foreign_language", "dialect", "minor", "other")
@@ -12,11 +20,18 @@ NEEDS = ("elderly", "disability", "sign_language", "foreign_language", "dialect"
 
 class CallerIn(Schema):
     name = fields.String(validate=validate.Length(max=100), load_default=None)
-    phone = fields.String(validate=validate.Length(max=32), load_default=None,
-                          metadata={"description": "stored encrypted; shown masked (138****5678)"})  # fmt: skip
+    phone = fields.String(
+        validate=validate.Length(max=32),
+        load_default=None,
+        metadata={"description": "stored encrypted; shown masked (138****5678)"},
+    )
     language = fields.String(validate=validate.Length(max=16), load_default=None, metadata={"example": "zh"})
-    needs = fields.List(fields.String(validate=validate.OneOf(NEEDS)), validate=validate.Length(max=7),
-                        load_default=list, metadata={"description": "special-group tags: " + ", ".join(NEEDS)})  # fmt: skip
+    needs = fields.List(
+        fields.String(validate=validate.OneOf(NEEDS)),
+        validate=validate.Length(max=7),
+        load_default=list,
+        metadata={"description": "special-group tags: " + ", ".join(NEEDS)},
+    )
 
 
 class Location(Schema):
@@ -27,17 +42,24 @@ class Location(Schema):
 class OrderCreate(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
-    category_code = fields.String(required=True, validate=CODE, metadata={"description": "leaf category code"})
+    category_code = fields.String(
+        required=True, validate=CODE, metadata={"description": "leaf category code"}
+    )
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     title = fields.String(validate=validate.Length(1, 200), load_default=None)
     content = fields.String(required=True, validate=validate.Length(1, 10000))
     caller = fields.Nested(CallerIn, load_default=dict)
-    confidential = fields.Boolean(load_default=False, metadata={"description": "hide the caller from departments"})
+    confidential = fields.Boolean(
+        load_default=False, metadata={"description": "hide the caller from departments"}
+    )
     address = fields.String(validate=validate.Length(max=300), load_default=None)
     district_code = fields.String(validate=CODE, load_default=None)
     location = fields.Nested(Location, load_default=None, allow_none=True)
-    source_ref = fields.String(validate=validate.Length(max=64), load_default=None,
-                               metadata={"description": "the sender's own reference (e.g. a 110 case number)"})  # fmt: skip
+    source_ref = fields.String(
+        validate=validate.Length(max=64),
+        load_default=None,
+        metadata={"description": "the sender's own reference (e.g. a 110 case number)"},
+    )
 
 
 class CallerOut(Schema):
@@ -80,7 +102,9 @@ class OrderOut(Schema):
     urgency = fields.String()
     title = fields.String()
     content = fields.String()
-    caller = fields.Nested(CallerOut, allow_none=True, metadata={"description": "null when confidential to you"})
+    caller = fields.Nested(
+        CallerOut, allow_none=True, metadata={"description": "null when confidential to you"}
+    )
     confidential = fields.Boolean()
     address = fields.String(allow_none=True)
     district_code = fields.String(allow_none=True)
@@ -93,7 +117,9 @@ class OrderOut(Schema):
     return_due_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     overdue_at = fields.DateTime(allow_none=True)
-    sla_fallback = fields.Boolean(metadata={"description": "deadline computed on weekends only (no calendar)"})
+    sla_fallback = fields.Boolean(
+        metadata={"description": "deadline computed on weekends only (no calendar)"}
+    )
     extension_pending = fields.Boolean()
     reply_content = fields.String(allow_none=True)
     reply_outcome = fields.String(allow_none=True)
@@ -124,7 +150,9 @@ class OrderQuery(Schema):
     appeal_type = fields.String(validate=validate.OneOf(APPEAL_TYPES), load_default=None)
     category_code = fields.String(validate=CODE, load_default=None)
     district_code = fields.String(validate=CODE, load_default=None)
-    department = fields.String(validate=CODE, load_default=None, metadata={"description": "assigned department"})
+    department = fields.String(
+        validate=CODE, load_default=None, metadata={"description": "assigned department"}
+    )
     overdue = fields.Boolean(load_default=None)
     number = fields.String(validate=validate.Length(max=40), load_default=None)
     created_from = fields.DateTime(load_default=None)
@@ -132,8 +160,11 @@ class OrderQuery(Schema):
 
 
 class OrderRead(Schema):
-    reveal = fields.String(validate=validate.OneOf(["phone"]), load_default=None,
-                           metadata={"description": "phone: return the unmasked phone (audited)"})  # fmt: skip
+    reveal = fields.String(
+        validate=validate.OneOf(["phone"]),
+        load_default=None,
+        metadata={"description": "phone: return the unmasked phone (audited)"},
+    )
 
 
 class TimelineEntry(Schema):
@@ -150,7 +181,9 @@ REASON = fields.String(required=True, validate=validate.Length(1, 2000))
 
 class DispatchIn(Schema):
     lead_department = fields.String(required=True, validate=CODE)
-    assist_departments = fields.List(fields.String(validate=CODE), load_default=list, validate=validate.Length(max=10))
+    assist_departments = fields.List(
+        fields.String(validate=CODE), load_default=list, validate=validate.Length(max=10)
+    )
     note = fields.String(validate=validate.Length(max=2000), load_default=None)
 
 

@@ -46,7 +46,9 @@ def visibility_filter(principal: Principal, stmt: Select) -> Select:
     clauses = []
     if principal.has(Role.HANDLER) and principal.department:
         clauses.append(
-            exists().where(Assignment.order_id == Order.id, Assignment.department_code == principal.department)
+            exists().where(
+                Assignment.order_id == Order.id, Assignment.department_code == principal.department
+            )
         )
     if principal.roles & Role.SYSTEM:
         clauses.append(Order.created_by == principal.username)
@@ -74,7 +76,9 @@ def load_for_action(principal: Principal, order_id: int, if_match: int | None) -
     if visible is None:
         raise Forbidden("your department is not assigned to this order")
     if if_match is not None and order.version != if_match:
-        raise PreconditionFailed(f"the order changed (version {order.version}, your If-Match says {if_match})")
+        raise PreconditionFailed(
+            f"the order changed (version {order.version}, your If-Match says {if_match})"
+        )
     return order
 
 

@@ -40,7 +40,11 @@ class SweepResult:
 def _due(condition, order_by, batch: int) -> list[Order]:
     return list(
         db.session.scalars(
-            select(Order).where(OPEN_SQL, *condition).order_by(order_by).limit(batch).with_for_update(skip_locked=True)
+            select(Order)
+            .where(OPEN_SQL, *condition)
+            .order_by(order_by)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
         )
     )
 
@@ -54,37 +58,64 @@ def sweep(batch: int = 500) -> SweepResult:
         for order in warned:
             order.warned_at = at
             audit.record("order.deadline_warning", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
-            publish("order.deadline_warning", {"order_id": order.id, "number": order.number,
-                    "department": order.lead_department}, key=f"warn:{order.number}:{order.due_at.isoformat()}")  # fmt: skip
+            publish(
+                "order.deadline_warning",
+                {"order_id": order.id, "number": order.number, "department": order.lead_department},
+                key=f"warn:{order.number}:{order.due_at.isoformat()}",
+            )
             notify(order, "deadline_warning")
         overdue = _due((Order.overdue_at.is_(None), Order.due_at <= at), Order.due_at, batch)
         if overdue:
             db.session.execute(
                 pg_insert(Supervision)
-                .values([{"order_id": o.id, "level": "auto", "reason": "overdue", "created_by": SYSTEM.name,
-                          "note": "超期自动督办 overdue: automatic supervision", "created_at": at} for o in overdue])
-                .on_conflict_do_nothing(index_elements=["order_id", "reason"], index_where=text("level = 'auto'"))
-            )  # fmt: skip
+                .values(
+                    [
+                        {
+                            "order_id": o.id,
+                            "level": "auto",
+                            "reason": "overdue",
+                            "created_by": SYSTEM.name,
+                            "note": "超期自动督办 overdue: automatic supervision",
+                            "created_at": at,
+                        }
+                        for o in overdue
+                    ]
+                )
+                .on_conflict_do_nothing(
+                    index_elements=["order_id", "reason"], index_where=text("level = 'auto'")
+                )
+            )
         for order in overdue:
             order.overdue_at = at
             audit.record("order.overdue", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
-            publish("order.overdue", {"order_id": order.id, "number": order.number,
-                    "department": order.lead_department}, key=f"overdue:{order.number}:{order.due_at.isoformat()}")  # fmt: skip
+            publish(
+                "order.overdue",
+                {"order_id": order.id, "number": order.number, "department": order.lead_department},
+                key=f"overdue:{order.number}:{order.due_at.isoformat()}",
+            )
             notify(order, "overdue")
         late_signs = list(
             db.session.scalars(
                 select(Assignment)
-                .where(Assignment.active, Assignment.status == "pending", ~Assignment.accept_overdue,
-                       Assignment.accept_due_at <= at)
+                .where(
+                    Assignment.active,
+                    Assignment.status == "pending",
+                    ~Assignment.accept_overdue,
+                    Assignment.accept_due_at <= at,
+                )
                 .order_by(Assignment.accept_due_at)
                 .limit(batch)
                 .with_for_update(skip_locked=True)
             )
-        )  # fmt: skip
+        )
         for assignment in late_signs:
             assignment.accept_overdue = True
-            audit.record("assignment.accept_overdue", actor=SYSTEM, order_id=assignment.order_id,
-                         department=assignment.department_code)  # fmt: skip
+            audit.record(
+                "assignment.accept_overdue",
+                actor=SYSTEM,
+                order_id=assignment.order_id,
+                department=assignment.department_code,
+            )
         db.session.commit()
         result.warned += len(warned)
         result.overdue += len(overdue)

@@ -18,11 +18,17 @@ def present(order: Order, principal: Principal, *, reveal_phone: bool = False) -
     data["location"] = {"lat": order.lat, "lng": order.lng} if order.lat is not None else None
     data["assignments"] = list(order.assignments)
     data["repeat_candidates"] = [
-        {"id": r.id, "number": r.number, "status": r.status, "created_at": r.created_at,
-         "reason": "same_caller" if r.caller_phone_hash and r.caller_phone_hash == order.caller_phone_hash
-         else "same_place"}
+        {
+            "id": r.id,
+            "number": r.number,
+            "status": r.status,
+            "created_at": r.created_at,
+            "reason": "same_caller"
+            if r.caller_phone_hash and r.caller_phone_hash == order.caller_phone_hash
+            else "same_place",
+        }
         for r in getattr(order, "repeat_candidates", [])
-    ]  # fmt: skip
+    ]
     data["caller"] = _caller(order, principal, reveal_phone)
     return data
 
@@ -44,10 +50,44 @@ def _caller(order: Order, principal: Principal, reveal_phone: bool) -> dict[str,
 
 
 _PLAIN = (
-    "id", "number", "status", "channel", "appeal_type", "category_code", "urgency", "title", "content",
-    "confidential", "address", "district_code", "lead_department", "due_at", "warn_at", "accept_due_at",
-    "return_due_at", "overdue_at", "sla_fallback", "extension_pending", "reply_content", "reply_outcome",
-    "resolution", "direct_closure", "satisfaction", "resolved", "reopen_count", "return_count",
-    "repeat_of_id", "merged_into_id", "transferred_to", "source_ref", "created_by", "created_at",
-    "updated_at", "dispatched_at", "accepted_at", "replied_at", "closed_at", "version",
-)  # fmt: skip
+    "id",
+    "number",
+    "status",
+    "channel",
+    "appeal_type",
+    "category_code",
+    "urgency",
+    "title",
+    "content",
+    "confidential",
+    "address",
+    "district_code",
+    "lead_department",
+    "due_at",
+    "warn_at",
+    "accept_due_at",
+    "return_due_at",
+    "overdue_at",
+    "sla_fallback",
+    "extension_pending",
+    "reply_content",
+    "reply_outcome",
+    "resolution",
+    "direct_closure",
+    "satisfaction",
+    "resolved",
+    "reopen_count",
+    "return_count",
+    "repeat_of_id",
+    "merged_into_id",
+    "transferred_to",
+    "source_ref",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "dispatched_at",
+    "accepted_at",
+    "replied_at",
+    "closed_at",
+    "version",
+)

@@ -95,7 +95,9 @@ def relay(batch: int = 200) -> int:
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             message.available_at = now + min(timedelta(seconds=5 * 2**message.attempts), MAX_BACKOFF)
-            log.warning("outbox %s #%s failed (attempt %s): %s", message.topic, message.id, message.attempts, exc)
+            log.warning(
+                "outbox %s #%s failed (attempt %s): %s", message.topic, message.id, message.attempts, exc
+            )
             continue
         message.delivered_at = now
         message.attempts += 1

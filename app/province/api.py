@@ -22,18 +22,18 @@ from .schemas import (
     AnswerIn,
     CityTransferQuery,
     DecisionIn,
-    TransferAcceptIn,
     KpiOut,
     KpiQuery,
     OrderFactOut,
     ProvinceOrderQuery,
-    TransferReasonIn,
     ProvinceSuperviseIn,
     SupervisionFactOut,
     SupervisionOut,
     SupervisionQuery,
+    TransferAcceptIn,
     TransferOut,
     TransferQuery,
+    TransferReasonIn,
 )
 
 blp = Blueprint(
@@ -71,8 +71,12 @@ def _transfer(t: Transfer, names: dict[int, str] | None = None) -> dict:
 def _supervision_fact(row: Any) -> dict:
     s = row.SupervisionFact
     data = {c.name: getattr(s, c.name) for c in s.__table__.columns}
-    data.update(tenant=row.tenant, answered=s.answered_at is not None, order_status=row.order_status,
-                order_overdue=row.order_overdue_at is not None and row.order_status in OPEN_STATES)  # fmt: skip
+    data.update(
+        tenant=row.tenant,
+        answered=s.answered_at is not None,
+        order_status=row.order_status,
+        order_overdue=row.order_overdue_at is not None and row.order_status in OPEN_STATES,
+    )
     return data
 
 
@@ -130,7 +134,7 @@ class ProvinceTransferDecision(MethodView):
     @blp.arguments(DecisionIn)
     @blp.response(200, TransferOut)
     def post(self, body, transfer_id):
-        """Settle a disputed transfer: `handled_by` target or source (province_supervisor). 409 unless disputed."""
+        """Settle a disputed transfer: `handled_by` target or source. 409 unless disputed."""
         t = transfers.decide(current_principal(), transfer_id, body["handled_by"], body.get("note"))
         return _transfer(t)
 
@@ -150,8 +154,9 @@ class ProvinceSupervisions(MethodView):
     @blp.response(201, SupervisionFactOut)
     def post(self, body):
         """Supervise (省级督办) any city's open order with a note and a response deadline."""
-        fact = supervision.supervise(current_principal(), body["tenant"], body["order_id"], body["note"],
-                                     body["response_due_at"])  # fmt: skip
+        fact = supervision.supervise(
+            current_principal(), body["tenant"], body["order_id"], body["note"], body["response_due_at"]
+        )
         return {**fact, "order_status": None, "order_overdue": False}
 
 
@@ -197,13 +202,23 @@ def _transfer_action(name: str, doc: str, run, body_schema=None) -> None:
     )
 
 
-_transfer_action("accept", "The target city takes the transferred order (接收). 409 unless pending.",
-                 lambda p, tid, body: transfers.accept(p, tid), TransferAcceptIn)  # fmt: skip
-_transfer_action("send-back", "The target city sends the order back with a reason (退回); the source gets it "
-                 "back as `returned`. 409 once the target has started handling it.",
-                 lambda p, tid, body: transfers.send_back(p, tid, body["reason"]))  # fmt: skip
-_transfer_action("dispute", "The source city disputes a send-back; a province_supervisor decides.",
-                 lambda p, tid, body: transfers.dispute(p, tid, body["reason"]))  # fmt: skip
+_transfer_action(
+    "accept",
+    "The target city takes the transferred order (接收). 409 unless pending.",
+    lambda p, tid, body: transfers.accept(p, tid),
+    TransferAcceptIn,
+)
+_transfer_action(
+    "send-back",
+    "The target city sends the order back with a reason (退回); the source gets it "
+    "back as `returned`. 409 once the target has started handling it.",
+    lambda p, tid, body: transfers.send_back(p, tid, body["reason"]),
+)
+_transfer_action(
+    "dispute",
+    "The source city disputes a send-back; a province_supervisor decides.",
+    lambda p, tid, body: transfers.dispute(p, tid, body["reason"]),
+)
 
 
 @city_blp.route("/orders/<int:order_id>/supervisions")

@@ -17,7 +17,9 @@ province_cli = AppGroup("province", help="The provincial layer: facts, KPIs, tra
 
 
 @province_cli.command("rebuild-facts")
-@click.option("--tenant", "tenants", multiple=True, help="Only this city (repeatable); default: every active city.")
+@click.option(
+    "--tenant", "tenants", multiple=True, help="Only this city (repeatable); default: every active city."
+)
 @click.option("--dry-run", is_flag=True, help="Report differences, change nothing (exit 1 when any).")
 def rebuild_facts(tenants: tuple[str, ...], dry_run: bool) -> None:
     """Recompute the province facts and KPI rollups from the tenant schemas; report differences."""

@@ -26,11 +26,32 @@ from .models import KpiDaily, OrderFact
 LOCAL = ZoneInfo("Asia/Shanghai")
 # Copied from the order as they are.
 FROM_ORDER = (
-    "number", "status", "channel", "appeal_type", "category_code", "urgency", "district_code", "lead_department",
-    "transferred_to", "direct_closure", "reply_outcome", "satisfaction", "resolved", "reopen_count", "return_count",
-    "created_at", "dispatched_at", "accept_due_at", "accepted_at", "due_at", "replied_at", "closed_at",
-    "overdue_at", "callback_at", "updated_at",
-)  # fmt: skip
+    "number",
+    "status",
+    "channel",
+    "appeal_type",
+    "category_code",
+    "urgency",
+    "district_code",
+    "lead_department",
+    "transferred_to",
+    "direct_closure",
+    "reply_outcome",
+    "satisfaction",
+    "resolved",
+    "reopen_count",
+    "return_count",
+    "created_at",
+    "dispatched_at",
+    "accept_due_at",
+    "accepted_at",
+    "due_at",
+    "replied_at",
+    "closed_at",
+    "overdue_at",
+    "callback_at",
+    "updated_at",
+)
 # What a projection reads from a tenant order (the rebuild selects exactly these).
 ORDER_COLUMNS = ("id", "repeat_of_id", *FROM_ORDER)
 FACT_COLUMNS = tuple(c.name for c in OrderFact.__table__.columns)
@@ -91,15 +112,17 @@ ORDER BY 1, 2, 3, 4"""
 
 
 def _rollup_insert(source: str) -> str:
-    return f"INSERT INTO province.kpi_daily AS k (dim, day, tenant_id, key, {', '.join(MEASURES)})" + _rollup_select(
-        source
+    return (
+        f"INSERT INTO province.kpi_daily AS k (dim, day, tenant_id, key, {', '.join(MEASURES)})"
+        + _rollup_select(source)
     )
 
 
 def _measure_rows(relation: str, sign: str) -> str:
     exprs = ", ".join(f"{sql} AS {name}" for name, sql in measure_exprs(sign))
     return (
-        f"SELECT tenant_id, day, category_code, COALESCE(lead_department, '') AS department, channel, {exprs} "
+        "SELECT tenant_id, day, category_code, COALESCE(lead_department, '') AS department, channel, "
+        f"{exprs} "
         f"FROM {relation}"
     )
 
@@ -154,6 +177,9 @@ def drop_tenant(ref: TenantRef) -> None:
             (OrderFact.__table__, OrderFact.tenant_id == ref.id),
             (KpiDaily.__table__, KpiDaily.tenant_id == ref.id),
             (SupervisionFact.__table__, SupervisionFact.tenant_id == ref.id),
-            (Transfer.__table__, (Transfer.source_tenant_id == ref.id) | (Transfer.target_tenant_id == ref.id)),
+            (
+                Transfer.__table__,
+                (Transfer.source_tenant_id == ref.id) | (Transfer.target_tenant_id == ref.id),
+            ),
         ):
             conn.execute(table.delete().where(where))

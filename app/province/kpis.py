@@ -48,9 +48,13 @@ def compute(day_from: date, day_to: date, group_by: str | None = None, tenant_id
             continue
         if group_by == "tenant":
             slug, name = names.get(row.g, (str(row.g), None))
-            groups.append({"key": slug, "name": name, "received": int(sums["received"]), "kpis": values(sums)})
+            groups.append(
+                {"key": slug, "name": name, "received": int(sums["received"]), "kpis": values(sums)}
+            )
         else:
-            groups.append({"key": row.g or None, "name": None, "received": int(sums["received"]), "kpis": values(sums)})
+            groups.append(
+                {"key": row.g or None, "name": None, "received": int(sums["received"]), "kpis": values(sums)}
+            )
     return {
         "from": day_from,
         "to": day_to,

@@ -52,7 +52,10 @@ def measure_exprs(sign: str = "1", columns: dict[str, str] | None = None) -> lis
         (name, f"{sign} * (CASE WHEN {BASE} AND ({cond.format(**cols)}) THEN 1 ELSE 0 END)")
         for name, cond in COUNTERS.items()
     ]
-    days = f"{sign} * (CASE WHEN {BASE} AND status = 'closed' THEN COALESCE({cols['handling_days']}, 0) ELSE 0 END)"
+    closed_days = (
+        f"CASE WHEN {BASE} AND status = 'closed' THEN COALESCE({cols['handling_days']}, 0) ELSE 0 END"
+    )
+    days = f"{sign} * ({closed_days})"
     out.append((HANDLING_DAYS, days))
     return out
 
@@ -69,32 +72,92 @@ class Kpi:
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("on_time_sign_for", "及时签收率", "signed_on_time", "dispatched",
+    Kpi(
+        "on_time_sign_for",
+        "及时签收率",
+        "signed_on_time",
+        "dispatched",
         "dispatched orders whose lead department signed for (签收) by the sign-for deadline "
-        "(accepted_at <= accept_due_at)", "orders dispatched (派单) at least once"),
-    Kpi("on_time_completion", "按时办结率", "closed_on_time", "closed",
+        "(accepted_at <= accept_due_at)",
+        "orders dispatched (派单) at least once",
+    ),
+    Kpi(
+        "on_time_completion",
+        "按时办结率",
+        "closed_on_time",
+        "closed",
         "closed orders closed by their due date (closed_at <= due_at; approved extensions count)",
-        "orders closed (办结), including direct closures"),
-    Kpi("resolution", "解决率", "resolved", "called_back",
-        "callbacks (回访) in which the caller said the problem was solved", "orders with a callback"),
-    Kpi("satisfaction", "满意率", "satisfied", "rated",
-        "callbacks rated satisfied (满意) or basically satisfied (基本满意)", "orders with a callback rating"),
-    Kpi("direct_closure", "直接办结率", "direct_closed", "received",
-        "orders closed at intake without dispatch (直接办结)", "orders received"),
-    Kpi("return", "退单率", "returned", "dispatched",
-        "orders a lead department returned (退单) at least once", "orders dispatched at least once"),
-    Kpi("reopen", "重办率", "reopened", "ever_closed",
-        "orders reopened (重办) at least once", "orders closed at least once (closed now or reopened)"),
-    Kpi("overdue", "超期率", "overdue", "received",
+        "orders closed (办结), including direct closures",
+    ),
+    Kpi(
+        "resolution",
+        "解决率",
+        "resolved",
+        "called_back",
+        "callbacks (回访) in which the caller said the problem was solved",
+        "orders with a callback",
+    ),
+    Kpi(
+        "satisfaction",
+        "满意率",
+        "satisfied",
+        "rated",
+        "callbacks rated satisfied (满意) or basically satisfied (基本满意)",
+        "orders with a callback rating",
+    ),
+    Kpi(
+        "direct_closure",
+        "直接办结率",
+        "direct_closed",
+        "received",
+        "orders closed at intake without dispatch (直接办结)",
+        "orders received",
+    ),
+    Kpi(
+        "return",
+        "退单率",
+        "returned",
+        "dispatched",
+        "orders a lead department returned (退单) at least once",
+        "orders dispatched at least once",
+    ),
+    Kpi(
+        "reopen",
+        "重办率",
+        "reopened",
+        "ever_closed",
+        "orders reopened (重办) at least once",
+        "orders closed at least once (closed now or reopened)",
+    ),
+    Kpi(
+        "overdue",
+        "超期率",
+        "overdue",
+        "received",
         "orders the deadline sweep marked overdue (due date passed while open; cleared by an approved "
-        "extension or a new handling cycle)", "orders received"),
-    Kpi("avg_handling_days", "平均办理时长", HANDLING_DAYS, "closed",
+        "extension or a new handling cycle)",
+        "orders received",
+    ),
+    Kpi(
+        "avg_handling_days",
+        "平均办理时长",
+        HANDLING_DAYS,
+        "closed",
         "sum over closed orders of the working days from receipt to closure (each working day of "
-        "the city's calendar counts 24 h, prorated; other days count zero)", "orders closed", average=True),
-    Kpi("repeat_appeal", "重复诉求率", "repeats", "received",
+        "the city's calendar counts 24 h, prorated; other days count zero)",
+        "orders closed",
+        average=True,
+    ),
+    Kpi(
+        "repeat_appeal",
+        "重复诉求率",
+        "repeats",
+        "received",
         "orders flagged at intake as repeating an earlier appeal (same caller, or same place and "
-        "subject, within 30 days)", "orders received"),
-)  # fmt: skip
+        "subject, within 30 days)",
+        "orders received",
+    ),
+)
 
 
 def values(sums: dict[str, float]) -> dict[str, dict]:

@@ -75,7 +75,11 @@ class OrderFact(ProvinceBase):
     __table_args__ = (
         Index("ix_order_facts_created_at", "created_at"),
         Index("ix_order_facts_tenant_id_created_at", "tenant_id", "created_at"),
-        Index("ix_order_facts_open_overdue", "overdue_at", postgresql_where=text(f"overdue_at IS NOT NULL AND {OPEN_SQL}")),
+        Index(
+            "ix_order_facts_open_overdue",
+            "overdue_at",
+            postgresql_where=text(f"overdue_at IS NOT NULL AND {OPEN_SQL}"),
+        ),
     )
 
 
@@ -156,7 +160,7 @@ class Transfer(ProvinceBase):
 
 
 class SupervisionFact(ProvinceBase):
-    """A manual supervision (督办, city or province level) as the province sees it: no note, no answer text."""
+    """A manual supervision (督办, city or province level) as the province sees it: no note or answer text."""
 
     __tablename__ = "supervision_facts"
 

@@ -24,7 +24,9 @@ def tenant_id(slug: str, field: str = "tenant") -> int:
 
 
 def page(stmt: Select, pagination: Any) -> list:
-    pagination.item_count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pagination.item_count = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
     return list(db.session.execute(stmt.offset(pagination.first_item).limit(pagination.page_size)))
 
 
@@ -59,7 +61,12 @@ def _open():
 def supervisions(args: dict[str, Any]) -> Select:
     s, f = SupervisionFact, OrderFact
     stmt = (
-        select(s, Tenant.slug.label("tenant"), f.status.label("order_status"), f.overdue_at.label("order_overdue_at"))
+        select(
+            s,
+            Tenant.slug.label("tenant"),
+            f.status.label("order_status"),
+            f.overdue_at.label("order_overdue_at"),
+        )
         .join(Tenant, Tenant.id == s.tenant_id)
         .outerjoin(f, (f.tenant_id == s.tenant_id) & (f.order_id == s.order_id))
     )

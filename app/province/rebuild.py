@@ -73,8 +73,10 @@ def _diff(expected: dict, actual: dict, report: Report | None = None) -> tuple[l
             if report is not None:
                 report.columns.update(cols)
                 if len(report.examples) < EXAMPLES:
-                    report.examples.append(f"{row.get('number', k)}: " + ", ".join(
-                        f"{c} {have.get(c)!r} -> {row[c]!r}" for c in cols))  # fmt: skip
+                    report.examples.append(
+                        f"{row.get('number', k)}: "
+                        + ", ".join(f"{c} {have.get(c)!r} -> {row[c]!r}" for c in cols)
+                    )
     return missing, extra, changed
 
 
@@ -88,29 +90,42 @@ def _expected_supervisions(tenant_id: int) -> dict:
         )
     }
     rows = db.session.execute(
-        select(Supervision, Order.number).join(Order, Order.id == Supervision.order_id)
+        select(Supervision, Order.number)
+        .join(Order, Order.id == Supervision.order_id)
         .where(Supervision.level.in_(MANUAL_LEVELS))
-    )  # fmt: skip
+    )
     out = {}
     for s, number in rows:
-        out[s.id] = {"tenant_id": tenant_id, "supervision_id": s.id, "order_id": s.order_id, "number": number,
-                     "level": s.level, "created_by": s.created_by, "created_at": s.created_at,
-                     "response_due_at": s.response_due_at, "answered_at": s.answered_at,
-                     "answered_by": answered_by.get(s.id) if s.answered_at else None}  # fmt: skip
+        out[s.id] = {
+            "tenant_id": tenant_id,
+            "supervision_id": s.id,
+            "order_id": s.order_id,
+            "number": number,
+            "level": s.level,
+            "created_by": s.created_by,
+            "created_at": s.created_at,
+            "response_due_at": s.response_due_at,
+            "answered_at": s.answered_at,
+            "answered_by": answered_by.get(s.id) if s.answered_at else None,
+        }
     return out
 
 
 def _rows(table, where) -> dict:
     key = [c.name for c in table.primary_key.columns]
-    return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: dict(r) for r in
-            db.session.execute(select(table).where(where)).mappings()}  # fmt: skip
+    return {
+        tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: dict(r)
+        for r in db.session.execute(select(table).where(where)).mappings()
+    }
 
 
 def _check(slug: str, dry_run: bool) -> Report:
     report = Report(slug)
     with tenant_context(slug) as ref:
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"province-rebuild:{ref.id}"})
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"province-rebuild:{ref.id}"}
+        )
         cal = calendar.snapshot()
         orders = db.session.execute(select(*(getattr(Order, c) for c in ORDER_COLUMNS)))
         expected = {row.id: project(row, ref.id, cal) for row in orders}
@@ -119,14 +134,21 @@ def _check(slug: str, dry_run: bool) -> Report:
         missing, extra, changed = _diff(expected, facts, report)
         report.missing, report.extra, report.changed = len(missing), len(extra), len(changed)
 
-        want = {(r.dim, r.day, r.tenant_id, r.key): {m: r._mapping[m] for m in MEASURES}
-                for r in db.session.execute(EXPECTED_ROLLUPS, {"tenant_id": ref.id})}  # fmt: skip
-        have = {k: {m: v[m] for m in MEASURES}  # rows brought back to zero count as absent
-                for k, v in _rows(KpiDaily.__table__, KpiDaily.tenant_id == ref.id).items() if any(v[m] for m in MEASURES)}  # fmt: skip
+        want = {
+            (r.dim, r.day, r.tenant_id, r.key): {m: r._mapping[m] for m in MEASURES}
+            for r in db.session.execute(EXPECTED_ROLLUPS, {"tenant_id": ref.id})
+        }
+        have = {
+            k: {m: v[m] for m in MEASURES}  # rows brought back to zero count as absent
+            for k, v in _rows(KpiDaily.__table__, KpiDaily.tenant_id == ref.id).items()
+            if any(v[m] for m in MEASURES)
+        }
         report.rollups = sum(len(x) for x in _diff(want, have))
 
         sup_want = _expected_supervisions(ref.id)
-        sup_have = {k[1]: v for k, v in _rows(SupervisionFact.__table__, SupervisionFact.tenant_id == ref.id).items()}
+        sup_have = {
+            k[1]: v for k, v in _rows(SupervisionFact.__table__, SupervisionFact.tenant_id == ref.id).items()
+        }
         s_missing, s_extra, s_changed = _diff(sup_want, sup_have)
         report.supervisions = len(s_missing) + len(s_extra) + len(s_changed)
 
@@ -135,13 +157,21 @@ def _check(slug: str, dry_run: bool) -> Report:
             return report
         _write(OrderFact, [expected[k] for k in (*missing, *changed)], KEY)
         if extra:
-            db.session.execute(OrderFact.__table__.delete().where(OrderFact.tenant_id == ref.id,
-                                                                  OrderFact.order_id.in_(extra)))  # fmt: skip
+            db.session.execute(
+                OrderFact.__table__.delete().where(
+                    OrderFact.tenant_id == ref.id, OrderFact.order_id.in_(extra)
+                )
+            )
         rebuild_rollups(ref.id)
-        _write(SupervisionFact, [sup_want[k] for k in (*s_missing, *s_changed)], ("tenant_id", "supervision_id"))
+        _write(
+            SupervisionFact, [sup_want[k] for k in (*s_missing, *s_changed)], ("tenant_id", "supervision_id")
+        )
         if s_extra:
-            db.session.execute(SupervisionFact.__table__.delete().where(
-                SupervisionFact.tenant_id == ref.id, SupervisionFact.supervision_id.in_(s_extra)))  # fmt: skip
+            db.session.execute(
+                SupervisionFact.__table__.delete().where(
+                    SupervisionFact.tenant_id == ref.id, SupervisionFact.supervision_id.in_(s_extra)
+                )
+            )
         db.session.commit()
         report.fixed = True
     return report
@@ -152,8 +182,9 @@ def _write(model, rows: list[dict[str, Any]], key: tuple[str, ...], batch: int =
     for i in range(0, len(rows), batch):
         stmt = pg_insert(table).values(rows[i : i + batch])
         cols = [c.name for c in table.columns if c.name not in key]
-        db.session.execute(stmt.on_conflict_do_update(index_elements=list(key),
-                                                      set_={c: stmt.excluded[c] for c in cols}))  # fmt: skip
+        db.session.execute(
+            stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in cols})
+        )
 
 
 def rebuild(slug: str, *, dry_run: bool = False) -> Report:

@@ -20,7 +20,9 @@ MAX_DAYS = 3 * 366
 
 # -- facts ------------------------------------------------------------------------------------------
 class ProvinceOrderQuery(Schema):
-    tenant = fields.List(fields.String(validate=SLUG), load_default=None, metadata={"description": "city slug(s)"})
+    tenant = fields.List(
+        fields.String(validate=SLUG), load_default=None, metadata={"description": "city slug(s)"}
+    )
     status = fields.List(fields.String(validate=validate.OneOf(STATES)), load_default=None)
     category_code = fields.String(validate=CODE, load_default=None)
     channel = fields.String(validate=validate.OneOf(CHANNELS), load_default=None)
@@ -28,7 +30,9 @@ class ProvinceOrderQuery(Schema):
     lead_department = fields.String(validate=CODE, load_default=None)
     number = fields.String(validate=validate.Length(max=40), load_default=None)
     overdue = fields.Boolean(load_default=None, metadata={"description": "true: open and overdue now"})
-    supervised = fields.Boolean(load_default=None, metadata={"description": "has a manual supervision (督办)"})
+    supervised = fields.Boolean(
+        load_default=None, metadata={"description": "has a manual supervision (督办)"}
+    )
     created_from = fields.DateTime(load_default=None)
     created_to = fields.DateTime(load_default=None, metadata={"description": "exclusive"})
 
@@ -68,8 +72,12 @@ class OrderFactOut(Schema):
 
 # -- KPIs -------------------------------------------------------------------------------------------
 class KpiQuery(Schema):
-    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "first receipt date (local)"})
-    to = fields.Date(load_default=None, metadata={"description": "last receipt date, inclusive (default today)"})
+    from_ = fields.Date(
+        data_key="from", load_default=None, metadata={"description": "first receipt date (local)"}
+    )
+    to = fields.Date(
+        load_default=None, metadata={"description": "last receipt date, inclusive (default today)"}
+    )
     group_by = fields.String(validate=validate.OneOf(GROUP_BY), load_default=None)
 
     @validates_schema
@@ -95,14 +103,20 @@ class KpiValue(Schema):
 
 
 KpiSet = Schema.from_dict(
-    {k.id: fields.Nested(KpiValue, metadata={"description": f"{k.zh}: {k.numerator_text} / {k.denominator_text}"})
-     for k in KPIS},
+    {
+        k.id: fields.Nested(
+            KpiValue, metadata={"description": f"{k.zh}: {k.numerator_text} / {k.denominator_text}"}
+        )
+        for k in KPIS
+    },
     name="KpiSet",
-)  # fmt: skip
+)
 
 
 class KpiGroup(Schema):
-    key = fields.String(allow_none=True, metadata={"description": "city slug, category, department or channel"})
+    key = fields.String(
+        allow_none=True, metadata={"description": "city slug, category, department or channel"}
+    )
     name = fields.String(allow_none=True)
     received = fields.Integer()
     kpis = fields.Nested(KpiSet)
@@ -120,8 +134,9 @@ class KpiOut(Schema):
 # -- transfers --------------------------------------------------------------------------------------
 class TransferQuery(Schema):
     status = fields.List(fields.String(validate=validate.OneOf(TRANSFER_STATES)), load_default=None)
-    tenant = fields.List(fields.String(validate=SLUG), load_default=None,
-                         metadata={"description": "source or target city"})  # fmt: skip
+    tenant = fields.List(
+        fields.String(validate=SLUG), load_default=None, metadata={"description": "source or target city"}
+    )
 
 
 class CityTransferQuery(Schema):
@@ -162,8 +177,11 @@ class TransferReasonIn(Schema):
 
 
 class DecisionIn(Schema):
-    handled_by = fields.String(required=True, validate=validate.OneOf(["target", "source"]),
-                               metadata={"description": "the city that must handle the order"})  # fmt: skip
+    handled_by = fields.String(
+        required=True,
+        validate=validate.OneOf(["target", "source"]),
+        metadata={"description": "the city that must handle the order"},
+    )
     note = fields.String(validate=validate.Length(max=2000), load_default=None)
 
 
@@ -172,14 +190,18 @@ class ProvinceSuperviseIn(Schema):
     tenant = fields.String(required=True, validate=SLUG)
     order_id = fields.Integer(required=True, validate=validate.Range(min=1))
     note = fields.String(required=True, validate=TEXT)
-    response_due_at = fields.AwareDateTime(required=True, metadata={"description": "the city answers by then"})
+    response_due_at = fields.AwareDateTime(
+        required=True, metadata={"description": "the city answers by then"}
+    )
 
 
 class SupervisionQuery(Schema):
     tenant = fields.List(fields.String(validate=SLUG), load_default=None)
     level = fields.String(validate=validate.OneOf(["city", "province"]), load_default=None)
     answered = fields.Boolean(load_default=None)
-    response_overdue = fields.Boolean(load_default=None, metadata={"description": "unanswered past the deadline"})
+    response_overdue = fields.Boolean(
+        load_default=None, metadata={"description": "unanswered past the deadline"}
+    )
 
 
 class SupervisionFactOut(Schema):

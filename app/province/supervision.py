@@ -29,10 +29,17 @@ MANUAL_LEVELS = ("city", "province")
 
 def fact_of(s: Supervision, number: str, tenant_id: int, answered_by: str | None = None) -> dict[str, Any]:
     return {
-        "tenant_id": tenant_id, "supervision_id": s.id, "order_id": s.order_id, "number": number,
-        "level": s.level, "created_by": s.created_by, "created_at": s.created_at,
-        "response_due_at": s.response_due_at, "answered_at": s.answered_at, "answered_by": answered_by,
-    }  # fmt: skip
+        "tenant_id": tenant_id,
+        "supervision_id": s.id,
+        "order_id": s.order_id,
+        "number": number,
+        "level": s.level,
+        "created_by": s.created_by,
+        "created_at": s.created_at,
+        "response_due_at": s.response_due_at,
+        "answered_at": s.answered_at,
+        "answered_by": answered_by,
+    }
 
 
 def observe_supervision(order: Order, event: str) -> None:
@@ -50,12 +57,20 @@ def observe_supervision(order: Order, event: str) -> None:
 def supervise(principal: Principal, tenant: str, order_id: int, note: str, response_due_at: datetime) -> dict:
     """province_supervisor: 督办 through the order action, in the city's own transaction."""
     if response_due_at <= datetime.now(UTC):
-        raise DomainError("the response deadline must be in the future", status=422,
-                          errors={"json": {"response_due_at": ["must be in the future"]}})  # fmt: skip
+        raise DomainError(
+            "the response deadline must be in the future",
+            status=422,
+            errors={"json": {"response_due_at": ["must be in the future"]}},
+        )
     with tenant_context(tenant) as ref:
-        order = actions.perform(principal, order_id, "supervise", {"note": note, "response_due_at": response_due_at})
+        order = actions.perform(
+            principal, order_id, "supervise", {"note": note, "response_due_at": response_due_at}
+        )
         record = db.session.scalars(
-            select(Supervision).where(Supervision.order_id == order.id).order_by(Supervision.id.desc()).limit(1)
+            select(Supervision)
+            .where(Supervision.order_id == order.id)
+            .order_by(Supervision.id.desc())
+            .limit(1)
         ).one()
         fact = fact_of(record, order.number, ref.id)
         db.session.commit()
@@ -81,8 +96,14 @@ def answer(principal: Principal, order_id: int, supervision_id: int, text: str) 
     if s.answered_at is not None:
         raise Conflict("this supervision was already answered")
     s.answered_at, s.answer = datetime.now(UTC), text
-    audit.record("supervision.answered", actor=actor_of(principal), order_id=order_id, supervision=s.id,
-                 level=s.level, answer=text)  # fmt: skip
+    audit.record(
+        "supervision.answered",
+        actor=actor_of(principal),
+        order_id=order_id,
+        supervision=s.id,
+        level=s.level,
+        answer=text,
+    )
     db.session.execute(
         update(SupervisionFact)
         .where(SupervisionFact.tenant_id == current_tenant().id, SupervisionFact.supervision_id == s.id)

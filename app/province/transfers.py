@@ -101,15 +101,28 @@ def _tell(t: Transfer, event: str, **data: Any) -> None:
 def _carried_over(order: Order) -> dict[str, Any]:
     """The intake body of the target's copy: the appeal and its caller, not this city's handling."""
     phone = PhoneVault.from_app().decrypt(order.caller_phone_enc) if order.caller_phone_enc else None
-    location = {"lat": order.lat, "lng": order.lng} if order.lat is not None and order.lng is not None else None
+    location = (
+        {"lat": order.lat, "lng": order.lng} if order.lat is not None and order.lng is not None else None
+    )
     return {
-        "channel": order.channel, "appeal_type": order.appeal_type, "category_code": order.category_code,
-        "urgency": order.urgency, "title": order.title, "content": order.content,
-        "caller": {"name": order.caller_name, "phone": phone, "language": order.caller_language,
-                   "needs": list(order.caller_needs or [])},
-        "confidential": order.confidential, "address": order.address, "district_code": None,
-        "location": location, "source_ref": order.number,
-    }  # fmt: skip
+        "channel": order.channel,
+        "appeal_type": order.appeal_type,
+        "category_code": order.category_code,
+        "urgency": order.urgency,
+        "title": order.title,
+        "content": order.content,
+        "caller": {
+            "name": order.caller_name,
+            "phone": phone,
+            "language": order.caller_language,
+            "needs": list(order.caller_needs or []),
+        },
+        "confidential": order.confidential,
+        "address": order.address,
+        "district_code": None,
+        "location": location,
+        "source_ref": order.number,
+    }
 
 
 def on_transfer_requested(message: OutboxMessage) -> None:
@@ -124,22 +137,45 @@ def on_transfer_requested(message: OutboxMessage) -> None:
     system = Principal(subject="system:" + TRANSFER_ACTOR, username=TRANSFER_ACTOR, roles=frozenset())
     with tenant_context(target):
         t = db.session.scalars(
-            select(Transfer).where(Transfer.source_tenant_id == source.id, Transfer.source_message_id == message.id)
+            select(Transfer).where(
+                Transfer.source_tenant_id == source.id, Transfer.source_message_id == message.id
+            )
         ).first()
         if t is None:
             created, _ = intake(system, _carried_over(order), f"transfer:{source.slug}:{message.id}")
-            t = Transfer(source_tenant_id=source.id, source_order_id=order.id, source_number=order.number,
-                         source_message_id=message.id, target_tenant_id=target.id, target_order_id=created.id,
-                         target_number=created.number, status="pending", reason=payload["reason"],
-                         requested_at=message.created_at)  # fmt: skip
+            t = Transfer(
+                source_tenant_id=source.id,
+                source_order_id=order.id,
+                source_number=order.number,
+                source_message_id=message.id,
+                target_tenant_id=target.id,
+                target_order_id=created.id,
+                target_number=created.number,
+                status="pending",
+                reason=payload["reason"],
+                requested_at=message.created_at,
+            )
             db.session.add(t)
             db.session.flush()
-            audit.record("transfer.received", actor=SYSTEM, order=created, transfer=t.id,
-                         source_tenant=source.slug, source_number=order.number, reason=payload["reason"])  # fmt: skip
+            audit.record(
+                "transfer.received",
+                actor=SYSTEM,
+                order=created,
+                transfer=t.id,
+                source_tenant=source.slug,
+                source_number=order.number,
+                reason=payload["reason"],
+            )
             db.session.commit()
         transfer_id, target_number = t.id, t.target_number
-    _once(order.id, "transfer.delivered", f"transfer:{transfer_id}:delivered", transfer=transfer_id,
-          to_tenant=target.slug, target_number=target_number)  # fmt: skip
+    _once(
+        order.id,
+        "transfer.delivered",
+        f"transfer:{transfer_id}:delivered",
+        transfer=transfer_id,
+        to_tenant=target.slug,
+        target_number=target_number,
+    )
 
 
 # -- the target answers ----------------------------------------------------------------------------
@@ -167,11 +203,20 @@ def send_back(principal: Principal, transfer_id: int, reason: str) -> Transfer:
         raise Conflict(f"this transfer is {t.status}, not pending")
     order = _lock_order(t.target_order_id)
     if order.status != "received":
-        raise Conflict(f"the order is already being handled here ({order.status}); it can no longer be sent back")
+        raise Conflict(
+            f"the order is already being handled here ({order.status}); it can no longer be sent back"
+        )
     source = _slug(t.source_tenant_id)
     before = _move(order, "transferred", source)
-    audit.record("transfer.sent_back", actor=actor_of(principal), order=order, transfer=t.id, to_tenant=source,
-                 reason=reason, **{"from": before, "to": order.status})  # fmt: skip
+    audit.record(
+        "transfer.sent_back",
+        actor=actor_of(principal),
+        order=order,
+        transfer=t.id,
+        to_tenant=source,
+        reason=reason,
+        **{"from": before, "to": order.status},
+    )
     notify(order, "transfer_sent_back")
     t.status, t.send_back_reason = "sent_back", reason
     t.responded_by, t.responded_at, t.updated_at = principal.username, now(), now()
@@ -189,7 +234,9 @@ def dispute(principal: Principal, transfer_id: int, reason: str) -> Transfer:
         raise Conflict(f"the order is already being handled here ({order.status}); nothing to dispute")
     t.status, t.dispute_reason = "disputed", reason
     t.disputed_by, t.disputed_at, t.updated_at = principal.username, now(), now()
-    audit.record("transfer.disputed", actor=actor_of(principal), order_id=order.id, transfer=t.id, reason=reason)
+    audit.record(
+        "transfer.disputed", actor=actor_of(principal), order_id=order.id, transfer=t.id, reason=reason
+    )
     _tell(t, "disputed", by=principal.username)
     return t
 
@@ -239,8 +286,14 @@ def on_remote(message: OutboxMessage) -> None:
             _reinstate(t)
         else:
             order_id = t.target_order_id if other == t.target_tenant_id else t.source_order_id
-            _once(order_id, f"transfer.{event}", message.key, transfer=t.id, by=p.get("by"),
-                  handled_by=p.get("handled_by"))  # fmt: skip
+            _once(
+                order_id,
+                f"transfer.{event}",
+                message.key,
+                transfer=t.id,
+                by=p.get("by"),
+                handled_by=p.get("handled_by"),
+            )
         db.session.commit()
 
 
@@ -252,9 +305,16 @@ def _give_back(t: Transfer) -> None:
     target = _slug(t.target_tenant_id)
     if order.status == "transferred" and order.transferred_to == target:
         before = _move(order, "returned", None)
-        audit.record("transfer.sent_back", actor=SYSTEM, order=order, transfer=t.id, by_tenant=target,
-                     reason=t.send_back_reason, key=f"transfer:{t.id}:sent_back",
-                     **{"from": before, "to": order.status})  # fmt: skip
+        audit.record(
+            "transfer.sent_back",
+            actor=SYSTEM,
+            order=order,
+            transfer=t.id,
+            by_tenant=target,
+            reason=t.send_back_reason,
+            key=f"transfer:{t.id}:sent_back",
+            **{"from": before, "to": order.status},
+        )
         notify(order, "transfer_returned")
     t.source_returned_at = now()
 
@@ -266,8 +326,16 @@ def _reinstate(t: Transfer) -> None:
     order = _lock_order(t.target_order_id)
     if order.status == "transferred":
         before = _move(order, "received", None)
-        audit.record("transfer.decided", actor=SYSTEM, order=order, transfer=t.id, handled_by="target",
-                     note=t.decision_note, key=f"transfer:{t.id}:decided", **{"from": before, "to": order.status})  # fmt: skip
+        audit.record(
+            "transfer.decided",
+            actor=SYSTEM,
+            order=order,
+            transfer=t.id,
+            handled_by="target",
+            note=t.decision_note,
+            key=f"transfer:{t.id}:decided",
+            **{"from": before, "to": order.status},
+        )
         notify(order, "transfer_reinstated")
     t.target_reinstated_at = now()
 
@@ -278,21 +346,39 @@ def forward_progress(order: Order, event: str) -> None:
     if order.created_by != TRANSFER_ACTOR or event in SILENT:
         return
     ref = current_tenant()
-    publish(REMOTE, {"event": "progress", "target_tenant_id": ref.id, "target_order_id": order.id,
-                     "action": event, "status": order.status},
-            key=f"transfer:progress:{ref.id}:{order.id}:{order.version}:{event}")  # fmt: skip
+    publish(
+        REMOTE,
+        {
+            "event": "progress",
+            "target_tenant_id": ref.id,
+            "target_order_id": order.id,
+            "action": event,
+            "status": order.status,
+        },
+        key=f"transfer:progress:{ref.id}:{order.id}:{order.version}:{event}",
+    )
 
 
 def _progress(message: OutboxMessage) -> None:
     p = message.payload
     t = db.session.scalars(
         select(Transfer)
-        .where(Transfer.target_tenant_id == p["target_tenant_id"], Transfer.target_order_id == p["target_order_id"])
+        .where(
+            Transfer.target_tenant_id == p["target_tenant_id"],
+            Transfer.target_order_id == p["target_order_id"],
+        )
         .order_by(Transfer.id.desc())
     ).first()
     if t is None:
         return
     with tenant_context(_slug(t.source_tenant_id)):
-        _once(t.source_order_id, "transfer.progress", message.key, transfer=t.id, target_number=t.target_number,
-              target_action=p["action"], status=p["status"])  # fmt: skip
+        _once(
+            t.source_order_id,
+            "transfer.progress",
+            message.key,
+            transfer=t.id,
+            target_number=t.target_number,
+            target_action=p["action"],
+            status=p["status"],
+        )
         db.session.commit()

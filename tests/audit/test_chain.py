@@ -53,8 +53,11 @@ def test_entries_are_written_then_sealed_by_a_real_worker(app_ctx, services, his
 
 def test_app_cannot_update_or_delete_audit_rows(app_ctx, cli, history):
     _seal(cli)
-    for sql in ("UPDATE t_audit_city.audit_log SET actor = 'x'", "DELETE FROM t_audit_city.audit_log",
-                "UPDATE t_audit_city.audit_log SET hash = NULL"):  # fmt: skip
+    for sql in (
+        "UPDATE t_audit_city.audit_log SET actor = 'x'",
+        "DELETE FROM t_audit_city.audit_log",
+        "UPDATE t_audit_city.audit_log SET hash = NULL",
+    ):
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
             conn.execute(text(sql))
 
@@ -72,7 +75,7 @@ def test_verify_passes_then_detects_an_edit(app_ctx, cli, history):
 
 def test_verify_detects_edited_data_and_time(app_ctx, cli, history):
     _seal(cli)
-    _tamper("UPDATE t_audit_city.audit_log SET data = data || '{\"lead\": \"cgj\"}' WHERE seq = 2")
+    _tamper('UPDATE t_audit_city.audit_log SET data = data || \'{"lead": "cgj"}\' WHERE seq = 2')
     _tamper("UPDATE t_audit_city.audit_log SET occurred_at = occurred_at - interval '1 day' WHERE seq = 3")
     bad = cli.invoke(args=["audit", "verify", "--tenant", "audit_city"])
     assert bad.exit_code == 1 and "entry 2:" in bad.output and "entry 3:" in bad.output
@@ -103,7 +106,7 @@ def test_verify_reports_entries_the_sealer_left_behind(app_ctx, cli, history):
 def test_concurrent_writers_never_lose_or_fork_the_chain(app, cli, history):
     import threading
 
-    api, o = history
+    api, _ = history
     errors = []
 
     def work():

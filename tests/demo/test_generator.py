@@ -24,7 +24,9 @@ def _run(n=3000, now=datetime(2026, 1, 20, 4, tzinfo=UTC), slug="baoding"):
 def test_texts_districts_and_callers_are_realistic():
     orders = _run()
     c = city("baoding")
-    assert {o.address[: len(d)] for o in orders for d in c["districts"] if o.address.startswith(d)} <= set(c["districts"])
+    assert {o.address[: len(d)] for o in orders for d in c["districts"] if o.address.startswith(d)} <= set(
+        c["districts"]
+    )
     assert len({o.content for o in orders}) > 0.6 * len(orders)  # varied wording, not one template
     assert all("{" not in o.content and "{" not in o.title for o in orders)
     phones = Counter(o.caller_phone for o in orders)
@@ -54,8 +56,17 @@ def test_every_state_and_plausible_timestamps():
     now = datetime(2026, 11, 28, 4, tzinfo=UTC)
     orders = _run(4000, now=now)
     states = Counter(o.status for o in orders)
-    assert set(states) >= {"received", "dispatched", "in_progress", "replied", "closed", "returned", "reopened",
-                           "merged", "transferred"}, states  # fmt: skip
+    assert set(states) >= {
+        "received",
+        "dispatched",
+        "in_progress",
+        "replied",
+        "closed",
+        "returned",
+        "reopened",
+        "merged",
+        "transferred",
+    }, states
     for o in orders:
         times = [o.created_at] + [s.at for s in o.steps]
         assert times == sorted(times) and times[-1] < now
@@ -70,7 +81,9 @@ def test_seed_command_writes_through_the_domain(app_ctx, cli, two_tenants):
     result = cli.invoke(args=["demo", "seed", "--orders", "120", "--tenants", "tangshan", "--seed", "7"])
     assert result.exit_code == 0, result.output
     with tenant_context("tangshan"):
-        count = db.session.scalar(select(func.count()).select_from(Order).where(Order.created_by == "agent@tangshan"))
+        count = db.session.scalar(
+            select(func.count()).select_from(Order).where(Order.created_by == "agent@tangshan")
+        )
         from app.audit.service import seal, verify
 
         seal()

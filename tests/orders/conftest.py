@@ -55,7 +55,9 @@ class OrdersApi:
         return resp.get_json()
 
     def get(self, order_id: int, role: str = "dispatcher", query: str = "", tenant: str | None = None):
-        return self.client.get(self.url(f"/{order_id}{query}", tenant), headers=self.auth(self.user(role, tenant)))
+        return self.client.get(
+            self.url(f"/{order_id}{query}", tenant), headers=self.auth(self.user(role, tenant))
+        )
 
     def act(self, order_id: int, action: str, role: str, body=None, if_match=None, tenant: str | None = None):
         headers = dict(self.auth(self.user(role, tenant)))

@@ -44,8 +44,15 @@ def test_same_idempotency_key_twenty_times_concurrently_creates_one_order(app, o
     assert len(ids) == 1
     assert sum(1 for *_, replay in results if replay is None) == 1  # exactly one request created it
     with app.app_context(), tenant_context("shijiazhuang"):
-        count = db.session.scalar(select(func.count()).select_from(Order).where(Order.content == body["content"],
-                                  Order.caller_phone_masked.is_not(None), Order.id == ids.pop()))  # fmt: skip
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.content == body["content"],
+                Order.caller_phone_masked.is_not(None),
+                Order.id == ids.pop(),
+            )
+        )
     assert count == 1
 
 
@@ -61,10 +68,13 @@ def test_two_dispatchers_at_once_never_both_win(app, orders: OrdersApi):
     for _ in range(3):
         o = orders.create()
 
-        def dispatch(i):
+        def dispatch(i, order_id=o["id"]):
             with app.test_client() as c:
-                r = c.post(orders.url(f"/{o['id']}/dispatch"), json={"lead_department": ["zjj", "cgj"][i]},
-                           headers=orders.auth("dispatcher@shijiazhuang"))  # fmt: skip
+                r = c.post(
+                    orders.url(f"/{order_id}/dispatch"),
+                    json={"lead_department": ["zjj", "cgj"][i]},
+                    headers=orders.auth("dispatcher@shijiazhuang"),
+                )
                 return r.status_code
 
         codes = sorted(_parallel(2, dispatch))

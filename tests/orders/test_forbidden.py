@@ -35,8 +35,9 @@ ROLE_USERS = {
     "province_supervisor": "province.supervisor",
     "province_admin": "province.admin",
 }
-ALLOWED_USER = {name: next(u for r, u in ROLE_USERS.items() if r in MATRIX[a.permission])
-                for name, a in ACTIONS.items()}  # fmt: skip
+ALLOWED_USER = {
+    name: next(u for r, u in ROLE_USERS.items() if r in MATRIX[a.permission]) for name, a in ACTIONS.items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,9 @@ def test_other_city_cannot_act(orders: OrdersApi):
     order = orders.to_state("received")
     for role in ("dispatcher", "agent", "city_supervisor", "handler.zjj"):
         resp = orders.client.post(
-            orders.url(f"/{order['id']}/dispatch"), json=BODIES["dispatch"], headers=orders.auth(f"{role}@tangshan")
+            orders.url(f"/{order['id']}/dispatch"),
+            json=BODIES["dispatch"],
+            headers=orders.auth(f"{role}@tangshan"),
         )
         assert resp.status_code == 403
     assert orders.get(order["id"]).get_json()["version"] == 1

@@ -14,11 +14,17 @@ def test_full_lifecycle_with_parallel_handling(orders: OrdersApi):
     assert o["status"] == "received" and o["due_at"] and o["version"] == 1
     oid = o["id"]
 
-    o = orders.ok(oid, "dispatch", "dispatcher", {"lead_department": "zjj", "assist_departments": ["cgj"],
-                                                  "note": "请住建局牵头，城管协办"})  # fmt: skip
+    o = orders.ok(
+        oid,
+        "dispatch",
+        "dispatcher",
+        {"lead_department": "zjj", "assist_departments": ["cgj"], "note": "请住建局牵头，城管协办"},
+    )
     assert o["status"] == "dispatched" and o["lead_department"] == "zjj"
     assert {(a["department_code"], a["role"], a["status"]) for a in o["assignments"]} == {
-        ("zjj", "lead", "pending"), ("cgj", "assist", "pending")}  # fmt: skip
+        ("zjj", "lead", "pending"),
+        ("cgj", "assist", "pending"),
+    }
     assert o["accept_due_at"] and o["return_due_at"]
 
     o = orders.ok(oid, "accept", "handler.cgj")  # assisting sign-for: order still awaits the lead
@@ -31,7 +37,9 @@ def test_full_lifecycle_with_parallel_handling(orders: OrdersApi):
     assert assist["status"] == "replied" and assist["reply_content"].startswith("已到现场")
 
     due = datetime.fromisoformat(o["due_at"])
-    o = orders.ok(oid, "request-extension", "handler.zjj", {"working_days": 3, "reason": "需协调施工单位整改"})
+    o = orders.ok(
+        oid, "request-extension", "handler.zjj", {"working_days": 3, "reason": "需协调施工单位整改"}
+    )
     assert o["extension_pending"] is True and o["status"] == "in_progress"
     o = orders.ok(oid, "approve-extension", "dispatcher", {"note": "同意"})
     assert o["extension_pending"] is False and datetime.fromisoformat(o["due_at"]) > due
@@ -44,7 +52,9 @@ def test_full_lifecycle_with_parallel_handling(orders: OrdersApi):
     o = orders.ok(oid, "close", "dispatcher", {"resolution": "已办结"})
     assert o["status"] == "closed" and o["direct_closure"] is False and o["closed_at"]
 
-    o = orders.ok(oid, "callback", "agent", {"satisfaction": "dissatisfied", "resolved": False, "note": "仍有噪音"})
+    o = orders.ok(
+        oid, "callback", "agent", {"satisfaction": "dissatisfied", "resolved": False, "note": "仍有噪音"}
+    )
     assert o["status"] == "closed" and o["satisfaction"] == "dissatisfied" and o["resolved"] is False
     o = orders.ok(oid, "reopen", "dispatcher", {"reason": "回访不满意，重办"})
     assert o["status"] == "reopened" and o["reopen_count"] == 1
@@ -52,13 +62,26 @@ def test_full_lifecycle_with_parallel_handling(orders: OrdersApi):
     assert o["status"] == "dispatched"
     assert [a["department_code"] for a in o["assignments"] if a["active"]] == ["cgj"]
 
-    timeline = orders.client.get(orders.url(f"/{oid}/timeline"), headers=orders.auth("dispatcher@shijiazhuang"))
+    timeline = orders.client.get(
+        orders.url(f"/{oid}/timeline"), headers=orders.auth("dispatcher@shijiazhuang")
+    )
     actions = [e["action"] for e in timeline.get_json()]
     assert actions == [
-        "order.received", "order.dispatch", "order.accept", "order.accept", "order.assist-reply",
-        "order.request-extension", "order.approve-extension", "order.reply", "order.reject-reply", "order.reply",
-        "order.close", "order.callback", "order.reopen", "order.dispatch",
-    ]  # fmt: skip
+        "order.received",
+        "order.dispatch",
+        "order.accept",
+        "order.accept",
+        "order.assist-reply",
+        "order.request-extension",
+        "order.approve-extension",
+        "order.reply",
+        "order.reject-reply",
+        "order.reply",
+        "order.close",
+        "order.callback",
+        "order.reopen",
+        "order.dispatch",
+    ]
     assert all(e["actor"] for e in timeline.get_json())
 
 
@@ -86,7 +109,12 @@ def test_return_and_reject_return(orders: OrdersApi):
 def test_reject_extension_keeps_deadline(orders: OrdersApi):
     o = orders.to_state("in_progress")
     orders.ok(o["id"], "request-extension", "handler.zjj", {"working_days": 2, "reason": "等待检测结果"})
-    assert orders.act(o["id"], "request-extension", "handler.zjj", {"working_days": 2, "reason": "again"}).status_code == 409
+    assert (
+        orders.act(
+            o["id"], "request-extension", "handler.zjj", {"working_days": 2, "reason": "again"}
+        ).status_code
+        == 409
+    )
     after = orders.ok(o["id"], "reject-extension", "dispatcher", {"note": "请按期办结"})
     assert after["due_at"] == o["due_at"] and after["extension_pending"] is False
     assert orders.act(o["id"], "approve-extension", "dispatcher", {}).status_code == 409
@@ -100,7 +128,9 @@ def test_supervise_merge_transfer_escalate(orders: OrdersApi):
     dup, keep = orders.create(), orders.create()
     merged = orders.ok(dup["id"], "merge", "dispatcher", {"into": keep["id"]})
     assert merged["status"] == "merged" and merged["merged_into_id"] == keep["id"]
-    t = orders.ok(orders.create()["id"], "transfer", "dispatcher", {"to_tenant": "tangshan", "reason": "属唐山市"})
+    t = orders.ok(
+        orders.create()["id"], "transfer", "dispatcher", {"to_tenant": "tangshan", "reason": "属唐山市"}
+    )
     assert t["status"] == "transferred" and t["transferred_to"] == "tangshan"
     e = orders.ok(orders.create()["id"], "escalate", "agent", {"target": "119", "reason": "有火情"})
     assert e["status"] == "transferred" and e["transferred_to"] == "119"

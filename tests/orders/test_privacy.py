@@ -13,7 +13,11 @@ def test_phone_is_encrypted_at_rest_and_masked(app_ctx, orders: OrdersApi):
     o = orders.create(caller={"name": "李女士", "phone": phone})
     assert o["caller"]["phone"] == f"{phone[:3]}****{phone[-4:]}"
     with db.engine.connect() as conn:
-        row = conn.execute(text("SELECT * FROM t_shijiazhuang.orders WHERE id = :i"), {"i": o["id"]}).mappings().one()
+        row = (
+            conn.execute(text("SELECT * FROM t_shijiazhuang.orders WHERE id = :i"), {"i": o["id"]})
+            .mappings()
+            .one()
+        )
     stored = " ".join(str(v) for v in row.values())
     assert phone not in stored and phone not in bytes(row["caller_phone_enc"]).hex()
     assert phone.encode() not in bytes(row["caller_phone_enc"])
@@ -27,7 +31,9 @@ def test_reveal_is_permitted_to_desk_roles_and_audited(orders: OrdersApi):
     assert revealed["caller"]["phone"] == phone
     assert orders.get(o["id"], "handler.zjj", "?reveal=phone").status_code == 403
     assert orders.get(o["id"], "handler.zjj").get_json()["caller"]["phone"] == f"{phone[:3]}****{phone[-4:]}"
-    timeline = orders.client.get(orders.url(f"/{o['id']}/timeline"), headers=orders.auth("dispatcher@shijiazhuang"))
+    timeline = orders.client.get(
+        orders.url(f"/{o['id']}/timeline"), headers=orders.auth("dispatcher@shijiazhuang")
+    )
     reveals = [e for e in timeline.get_json() if e["action"] == "caller.phone_revealed"]
     assert len(reveals) == 1 and reveals[0]["actor"] == "agent@shijiazhuang"
 
@@ -37,7 +43,9 @@ def test_confidential_caller_is_invisible_to_departments(orders: OrdersApi):
     orders.ok(o["id"], "dispatch", "dispatcher", {"lead_department": "scjgj"})
     seen = orders.get(o["id"], "handler.scjgj").get_json()
     assert seen["caller"] is None and seen["confidential"] is True
-    listed = orders.client.get(orders.url("?status=dispatched"), headers=orders.auth("handler.scjgj@shijiazhuang"))
+    listed = orders.client.get(
+        orders.url("?status=dispatched"), headers=orders.auth("handler.scjgj@shijiazhuang")
+    )
     mine = next(x for x in listed.get_json() if x["id"] == o["id"])
     assert mine["caller"] is None
     assert orders.get(o["id"], "dispatcher").get_json()["caller"]["name"] == "举报人"
@@ -52,8 +60,12 @@ def test_handlers_see_only_their_departments_orders(orders: OrdersApi):
     ids = {x["id"] for x in listed.get_json()}
     assert mine["id"] in ids and other["id"] not in ids
     assert orders.get(other["id"], "handler.rsj").status_code == 404
-    assert orders.client.get(orders.url(f"/{other['id']}/timeline"),
-                             headers=orders.auth("handler.rsj@shijiazhuang")).status_code == 404  # fmt: skip
+    assert (
+        orders.client.get(
+            orders.url(f"/{other['id']}/timeline"), headers=orders.auth("handler.rsj@shijiazhuang")
+        ).status_code
+        == 404
+    )
 
 
 def test_repeat_appeals_are_flagged_for_merge(orders: OrdersApi):

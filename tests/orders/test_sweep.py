@@ -16,20 +16,26 @@ from tests.support.workers import burst_worker, start_worker
 def _age(order_ids, due_offset="-1 hour", warn_offset="-2 hours"):
     with db.engine.begin() as conn:
         conn.execute(
-            text(f"UPDATE t_shijiazhuang.orders SET due_at = now() + interval '{due_offset}', "
-                 f"warn_at = now() + interval '{warn_offset}' WHERE id = ANY(:ids)"),
+            text(
+                f"UPDATE t_shijiazhuang.orders SET due_at = now() + interval '{due_offset}', "
+                f"warn_at = now() + interval '{warn_offset}' WHERE id = ANY(:ids)"
+            ),
             {"ids": list(order_ids)},
-        )  # fmt: skip
+        )
 
 
 def _state(order_ids):
     with db.engine.connect() as conn:
         overdue = conn.execute(
-            text("SELECT count(*) FROM t_shijiazhuang.orders WHERE id = ANY(:ids) AND overdue_at IS NOT NULL"),
+            text(
+                "SELECT count(*) FROM t_shijiazhuang.orders WHERE id = ANY(:ids) AND overdue_at IS NOT NULL"
+            ),
             {"ids": list(order_ids)},
         ).scalar()
         supervisions = conn.execute(
-            text("SELECT count(*) FROM t_shijiazhuang.supervisions WHERE order_id = ANY(:ids) AND level = 'auto'"),
+            text(
+                "SELECT count(*) FROM t_shijiazhuang.supervisions WHERE order_id = ANY(:ids) AND level = 'auto'"
+            ),
             {"ids": list(order_ids)},
         ).scalar()
     return overdue, supervisions
@@ -50,8 +56,12 @@ def test_sweep_marks_due_orders_once(app_ctx, orders: OrdersApi):
     assert _state([not_due, closed]) == (0, 0)
     o = orders.get(due[0]).get_json()
     assert o["overdue"] is True
-    actions = [e["action"] for e in orders.client.get(orders.url(f"/{due[0]}/timeline"),
-               headers=orders.auth("dispatcher@shijiazhuang")).get_json()]  # fmt: skip
+    actions = [
+        e["action"]
+        for e in orders.client.get(
+            orders.url(f"/{due[0]}/timeline"), headers=orders.auth("dispatcher@shijiazhuang")
+        ).get_json()
+    ]
     assert "order.deadline_warning" in actions and "order.overdue" in actions
 
 
@@ -113,4 +123,3 @@ def _children_of(pid: int) -> list[int]:
             except (OSError, ValueError, IndexError):
                 pass
     return out
-

@@ -50,8 +50,16 @@ def test_bad_action_bodies_are_422(orders: OrdersApi):
     assert r.status_code == 422 and "nosuchdept" in r.get_json()["message"]
     assert orders.act(o["id"], "merge", "dispatcher", {"into": 999999999}).status_code == 422
     assert orders.act(o["id"], "merge", "dispatcher", {"into": o["id"]}).status_code == 409
-    assert orders.act(o["id"], "transfer", "dispatcher", {"to_tenant": "atlantis", "reason": "x"}).status_code == 422
-    assert orders.act(o["id"], "transfer", "dispatcher", {"to_tenant": "shijiazhuang", "reason": "x"}).status_code == 409
+    assert (
+        orders.act(o["id"], "transfer", "dispatcher", {"to_tenant": "atlantis", "reason": "x"}).status_code
+        == 422
+    )
+    assert (
+        orders.act(
+            o["id"], "transfer", "dispatcher", {"to_tenant": "shijiazhuang", "reason": "x"}
+        ).status_code
+        == 409
+    )
     assert orders.act(o["id"], "escalate", "agent", {"target": "911"}).status_code == 422
     assert orders.get(o["id"]).get_json()["version"] == 1
 
@@ -61,15 +69,33 @@ def test_unknown_order_action_and_tenant(orders: OrdersApi):
     assert orders.act(987654321, "dispatch", "dispatcher", {"lead_department": "zjj"}).status_code == 404
     o = orders.create()
     assert orders.act(o["id"], "explode", "dispatcher", {}).status_code in (404, 405)
-    assert orders.client.get("/api/v1/tenants/atlantis/orders", headers=orders.auth("province.admin")).status_code == 404
-    assert orders.client.get(orders.url("?page_size=1000"), headers=orders.auth("dispatcher@shijiazhuang")).status_code == 422
-    assert orders.client.get(orders.url("?created_from=notadate"),
-                             headers=orders.auth("dispatcher@shijiazhuang")).status_code == 422  # fmt: skip
+    assert (
+        orders.client.get(
+            "/api/v1/tenants/atlantis/orders", headers=orders.auth("province.admin")
+        ).status_code
+        == 404
+    )
+    assert (
+        orders.client.get(
+            orders.url("?page_size=1000"), headers=orders.auth("dispatcher@shijiazhuang")
+        ).status_code
+        == 422
+    )
+    assert (
+        orders.client.get(
+            orders.url("?created_from=notadate"), headers=orders.auth("dispatcher@shijiazhuang")
+        ).status_code
+        == 422
+    )
 
 
 def test_non_json_bodies(orders: OrdersApi):
     headers = orders.auth("agent@shijiazhuang")
-    for data, ctype in (("not json", "application/json"), ("[1,2]", "application/json"), ("a=b", "text/plain")):
+    for data, ctype in (
+        ("not json", "application/json"),
+        ("[1,2]", "application/json"),
+        ("a=b", "text/plain"),
+    ):
         resp = orders.client.post(orders.url(), data=data, content_type=ctype, headers=headers)
         assert 400 <= resp.status_code < 500, (data, resp.status_code)
 
@@ -77,12 +103,31 @@ def test_non_json_bodies(orders: OrdersApi):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=st.dictionaries(
-        st.sampled_from(["channel", "appeal_type", "category_code", "urgency", "title", "content", "caller",
-                         "confidential", "address", "district_code", "location"]),
-        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=50),
-                  st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=5), st.text(max_size=5))),
+        st.sampled_from(
+            [
+                "channel",
+                "appeal_type",
+                "category_code",
+                "urgency",
+                "title",
+                "content",
+                "caller",
+                "confidential",
+                "address",
+                "district_code",
+                "location",
+            ]
+        ),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.text(max_size=50),
+            st.lists(st.text(max_size=5), max_size=3),
+            st.dictionaries(st.text(max_size=5), st.text(max_size=5)),
+        ),
     )
-)  # fmt: skip
+)
 def test_no_intake_body_causes_a_5xx(orders: OrdersApi, body):
     resp = orders.client.post(orders.url(), json=body, headers=orders.auth("agent@shijiazhuang"))
     assert resp.status_code < 500, (body, resp.get_json())

@@ -40,21 +40,35 @@ def _moves(state: str, o: dict) -> list[tuple[str, str, dict]]:
     """(action, role, body) the API allows from ``state`` (happy paths only)."""
     reason = {"reason": "随机测试"}
     table = {
-        "received": [("dispatch", "dispatcher", {"lead_department": "zjj", "assist_departments": ["cgj"]}),
-                     ("close", "agent", {"resolution": "当场解答"}), ("supervise", "city_supervisor", {"note": "督办"})],
-        "dispatched": [("accept", "handler.zjj", {}), ("return", "handler.zjj", reason),
-                       ("accept", "handler.cgj", {})],
-        "returned": [("dispatch", "dispatcher", {"lead_department": "cgj"}), ("reject-return", "dispatcher", reason)],
-        "in_progress": [("reply", "handler.{lead}", {"content": "已处理", "outcome": "resolved"}),
-                        ("request-extension", "handler.{lead}", {"working_days": 2, "reason": "协调中"}),
-                        ("approve-extension", "dispatcher", {}), ("reject-extension", "dispatcher", {}),
-                        ("supervise", "province.supervisor", {"note": "省级督办"})],
+        "received": [
+            ("dispatch", "dispatcher", {"lead_department": "zjj", "assist_departments": ["cgj"]}),
+            ("close", "agent", {"resolution": "当场解答"}),
+            ("supervise", "city_supervisor", {"note": "督办"}),
+        ],
+        "dispatched": [
+            ("accept", "handler.zjj", {}),
+            ("return", "handler.zjj", reason),
+            ("accept", "handler.cgj", {}),
+        ],
+        "returned": [
+            ("dispatch", "dispatcher", {"lead_department": "cgj"}),
+            ("reject-return", "dispatcher", reason),
+        ],
+        "in_progress": [
+            ("reply", "handler.{lead}", {"content": "已处理", "outcome": "resolved"}),
+            ("request-extension", "handler.{lead}", {"working_days": 2, "reason": "协调中"}),
+            ("approve-extension", "dispatcher", {}),
+            ("reject-extension", "dispatcher", {}),
+            ("supervise", "province.supervisor", {"note": "省级督办"}),
+        ],
         "replied": [("close", "dispatcher", {"resolution": "办结"}), ("reject-reply", "dispatcher", reason)],
-        "closed": [("callback", "agent", {"satisfaction": "dissatisfied", "resolved": False}),
-                   ("callback", "agent", {"satisfaction": "satisfied", "resolved": True}),
-                   ("reopen", "dispatcher", reason)],
+        "closed": [
+            ("callback", "agent", {"satisfaction": "dissatisfied", "resolved": False}),
+            ("callback", "agent", {"satisfaction": "satisfied", "resolved": True}),
+            ("reopen", "dispatcher", reason),
+        ],
         "reopened": [("dispatch", "dispatcher", {"lead_department": "zjj"})],
-    }  # fmt: skip
+    }
     out = []
     for action, role, body in table.get(state, []):
         out.append((action, role.format(lead=o.get("lead_department") or "zjj"), body))
@@ -64,8 +78,14 @@ def _moves(state: str, o: dict) -> list[tuple[str, str, dict]]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_facts_equal_tenant_rows_after_every_action(seed, orders: OrdersApi, relay, assert_facts_consistent):
     rng = random.Random(seed)
-    live = [orders.create(tenant=rng.choice([SJZ, TS]), appeal_type=rng.choice(["complaint", "consultation"]),
-                          channel=rng.choice(["phone", "wechat", "web"])) for _ in range(4)]  # fmt: skip
+    live = [
+        orders.create(
+            tenant=rng.choice([SJZ, TS]),
+            appeal_type=rng.choice(["complaint", "consultation"]),
+            channel=rng.choice(["phone", "wechat", "web"]),
+        )
+        for _ in range(4)
+    ]
     states = {o["number"]: o for o in live}
     assert_facts_consistent()
     done = 0
@@ -81,7 +101,10 @@ def test_facts_equal_tenant_rows_after_every_action(seed, orders: OrdersApi, rel
             states[o["number"]] = resp.get_json()
             done += 1
         else:
-            assert resp.status_code in (403, 409), (action, resp.get_json())  # a rule said no (e.g. not assigned)
+            assert resp.status_code in (403, 409), (
+                action,
+                resp.get_json(),
+            )  # a rule said no (e.g. not assigned)
         assert_facts_consistent()
     assert done >= 6  # the walk really moved orders
     # and across cities: a merge and a transfer with its delivery
@@ -96,17 +119,27 @@ def test_rebuild_reports_and_repairs(orders: OrdersApi, app, cli):
     from app.province.models import KpiDaily, OrderFact
     from tenants import db, tenant_context
 
-    kept, lost, changed = orders.to_state("in_progress"), orders.to_state("closed"), orders.to_state("replied")
+    kept, lost, changed = (
+        orders.to_state("in_progress"),
+        orders.to_state("closed"),
+        orders.to_state("replied"),
+    )
     with app.app_context(), tenant_context(SJZ) as ref:
-        db.session.execute(OrderFact.__table__.delete().where(OrderFact.tenant_id == ref.id,
-                                                              OrderFact.order_id == lost["id"]))  # fmt: skip
+        db.session.execute(
+            OrderFact.__table__.delete().where(
+                OrderFact.tenant_id == ref.id, OrderFact.order_id == lost["id"]
+            )
+        )
         fact = db.session.get(OrderFact, (ref.id, changed["id"]))
         fact.status, fact.satisfaction = "closed", "satisfied"
-        extra = {c.name: getattr(db.session.get(OrderFact, (ref.id, kept["id"])), c.name)
-                 for c in OrderFact.__table__.columns}  # fmt: skip
+        extra = {
+            c.name: getattr(db.session.get(OrderFact, (ref.id, kept["id"])), c.name)
+            for c in OrderFact.__table__.columns
+        }
         db.session.add(OrderFact(**{**extra, "order_id": 10_000_000, "number": "SJZ-GHOST"}))
-        db.session.execute(text("UPDATE province.kpi_daily SET received = received + 5 WHERE tenant_id = :t"),
-                           {"t": ref.id})  # fmt: skip
+        db.session.execute(
+            text("UPDATE province.kpi_daily SET received = received + 5 WHERE tenant_id = :t"), {"t": ref.id}
+        )
         db.session.commit()
 
     dry = cli.invoke(args=["province", "rebuild-facts", "--tenant", SJZ, "--dry-run"])
@@ -122,8 +155,9 @@ def test_rebuild_reports_and_repairs(orders: OrdersApi, app, cli):
     assert clean.exit_code == 0 and clean.output.count("-> ok") == 2, clean.output
     with app.app_context(), tenant_context(SJZ) as ref:
         assert db.session.get(OrderFact, (ref.id, lost["id"])).status == "closed"
-        total = db.session.scalar(select(KpiDaily.received).where(KpiDaily.tenant_id == ref.id,
-                                                                  KpiDaily.dim == "total").limit(1))  # fmt: skip
+        total = db.session.scalar(
+            select(KpiDaily.received).where(KpiDaily.tenant_id == ref.id, KpiDaily.dim == "total").limit(1)
+        )
         assert total is not None
     assert cli.invoke(args=["province", "rebuild-facts", "--tenant", "nowhere"]).exit_code == 3
 
@@ -131,7 +165,7 @@ def test_rebuild_reports_and_repairs(orders: OrdersApi, app, cli):
 def test_dropping_a_city_removes_its_province_rows(app, two_tenants, auth_headers, client):
     from app.province.models import KpiDaily, OrderFact
     from tenants import db, provision
-    from tenants.context import lookup
+    from tenants.context import UnknownTenant, lookup
 
     with app.app_context():
         ref = provision.create_tenant("droptown", name="测试市", region_code="139900")
@@ -141,17 +175,23 @@ def test_dropping_a_city_removes_its_province_rows(app, two_tenants, auth_header
 
     with app.app_context(), tenant_context("droptown"):
         leaf = next(c.code for c in catalog.list_categories() if c.is_leaf and c.active)
-    resp = client.post("/api/v1/tenants/droptown/orders", json={**body, "category_code": leaf},
-                       headers=auth_headers("agent@droptown"))  # fmt: skip
+    resp = client.post(
+        "/api/v1/tenants/droptown/orders",
+        json={**body, "category_code": leaf},
+        headers=auth_headers("agent@droptown"),
+    )
     assert resp.status_code == 201, resp.get_json()
     with app.app_context():
-        count = lambda m: db.session.scalar(select(text("count(*)")).select_from(m).where(m.tenant_id == ref.id))  # noqa: E731
+
+        def count(m) -> int:
+            return db.session.scalar(select(text("count(*)")).select_from(m).where(m.tenant_id == ref.id))
+
         assert count(OrderFact) == 1 and count(KpiDaily) == 4
         db.session.rollback()
         provision.drop_tenant("droptown", yes=True)
         assert count(OrderFact) == 0 and count(KpiDaily) == 0
         db.session.rollback()
-        with pytest.raises(Exception):
+        with pytest.raises(UnknownTenant):
             lookup("droptown", fresh=True)
 
 
@@ -169,9 +209,16 @@ def test_models_match_migration(app_ctx, two_tenants):
         table.to_metadata(md)
     names = {t.name for t in tables}
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={
-            "include_schemas": True, "compare_type": True, "compare_server_default": True,
-            "include_name": lambda name, type_, parent: type_ != "schema" or name == "province",
-            "include_object": lambda obj, name, type_, reflected, compare_to: type_ != "table" or name in names,
-        })  # fmt: skip
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "include_schemas": True,
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": lambda name, type_, parent: type_ != "schema" or name == "province",
+                "include_object": lambda obj, name, type_, reflected, compare_to: (
+                    type_ != "table" or name in names
+                ),
+            },
+        )
         assert compare_metadata(ctx, md) == []

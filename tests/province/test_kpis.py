@@ -27,48 +27,120 @@ def at(text: str) -> datetime:
 def _order(n: int, prefix: str, **kw):
     from app.orders.models import Order
 
-    base = dict(number=f"{prefix}-KPI-{n:03d}", status="received", channel="phone", appeal_type="complaint",
-                category_code="0105", urgency="normal", title="测试", content="测试诉求", created_by="agent@test",
-                direct_closure=False, reopen_count=0, return_count=0, version=1)  # fmt: skip
+    base = dict(
+        number=f"{prefix}-KPI-{n:03d}",
+        status="received",
+        channel="phone",
+        appeal_type="complaint",
+        category_code="0105",
+        urgency="normal",
+        title="测试",
+        content="测试诉求",
+        created_by="agent@test",
+        direct_closure=False,
+        reopen_count=0,
+        return_count=0,
+        version=1,
+    )
     base.update(kw)
     base.setdefault("updated_at", base["created_at"])
     return Order(**base)
 
 
-# fmt: off
 SJZ = {
     # A: direct closure (直接办结) 10 minutes after receipt; satisfied, solved.
-    "A": dict(created_at=at("03-03 09:00"), status="closed", closed_at=at("03-03 09:10"), direct_closure=True,
-              due_at=at("03-06 23:59:59"), satisfaction="satisfied", resolved=True, callback_at=at("03-04 10:00")),
+    "A": dict(
+        created_at=at("03-03 09:00"),
+        status="closed",
+        closed_at=at("03-03 09:10"),
+        direct_closure=True,
+        due_at=at("03-06 23:59:59"),
+        satisfaction="satisfied",
+        resolved=True,
+        callback_at=at("03-04 10:00"),
+    ),
     # B: signed on time, closed on time after exactly 2 working days; dissatisfied, not solved.
-    "B": dict(created_at=at("03-03 10:00"), status="closed", dispatched_at=at("03-03 11:00"), lead_department="zjj",
-              accept_due_at=at("03-04 23:59:59"), accepted_at=at("03-04 09:00"), replied_at=at("03-05 09:00"),
-              closed_at=at("03-05 10:00"), due_at=at("03-17 23:59:59"), satisfaction="dissatisfied", resolved=False,
-              callback_at=at("03-06 10:00")),
+    "B": dict(
+        created_at=at("03-03 10:00"),
+        status="closed",
+        dispatched_at=at("03-03 11:00"),
+        lead_department="zjj",
+        accept_due_at=at("03-04 23:59:59"),
+        accepted_at=at("03-04 09:00"),
+        replied_at=at("03-05 09:00"),
+        closed_at=at("03-05 10:00"),
+        due_at=at("03-17 23:59:59"),
+        satisfaction="dissatisfied",
+        resolved=False,
+        callback_at=at("03-06 10:00"),
+    ),
     # C: signed late, returned once, overdue, reopened once, closed late; basically satisfied, solved.
-    "C": dict(created_at=at("03-07 14:00"), status="closed", dispatched_at=at("03-07 15:00"), lead_department="cgj",
-              accept_due_at=at("03-10 23:59:59"), accepted_at=at("03-11 09:00"), return_count=1, reopen_count=1,
-              due_at=at("03-21 23:59:59"), overdue_at=at("03-22 00:00:30"), closed_at=at("03-24 12:00"),
-              satisfaction="basically_satisfied", resolved=True, callback_at=at("03-25 10:00"), channel="phone"),
+    "C": dict(
+        created_at=at("03-07 14:00"),
+        status="closed",
+        dispatched_at=at("03-07 15:00"),
+        lead_department="cgj",
+        accept_due_at=at("03-10 23:59:59"),
+        accepted_at=at("03-11 09:00"),
+        return_count=1,
+        reopen_count=1,
+        due_at=at("03-21 23:59:59"),
+        overdue_at=at("03-22 00:00:30"),
+        closed_at=at("03-24 12:00"),
+        satisfaction="basically_satisfied",
+        resolved=True,
+        callback_at=at("03-25 10:00"),
+        channel="phone",
+    ),
     # D: dispatched, never signed, overdue; a repeat appeal.
-    "D": dict(created_at=at("03-11 08:00"), status="dispatched", dispatched_at=at("03-11 09:00"),
-              lead_department="zjj", accept_due_at=at("03-12 23:59:59"), due_at=at("03-25 23:59:59"),
-              overdue_at=at("03-26 00:01"), channel="web", repeat="B"),
+    "D": dict(
+        created_at=at("03-11 08:00"),
+        status="dispatched",
+        dispatched_at=at("03-11 09:00"),
+        lead_department="zjj",
+        accept_due_at=at("03-12 23:59:59"),
+        due_at=at("03-25 23:59:59"),
+        overdue_at=at("03-26 00:01"),
+        channel="web",
+        repeat="B",
+    ),
     # E: received on a Saturday, closed, called back dissatisfied, reopened and signed again on time.
-    "E": dict(created_at=at("03-15 10:00"), status="reopened", dispatched_at=at("03-17 09:00"), lead_department="cgj",
-              accept_due_at=at("03-18 23:59:59"), accepted_at=at("03-17 15:00"), reopen_count=1,
-              satisfaction="dissatisfied", resolved=False, callback_at=at("03-20 10:00"), channel="wechat"),
+    "E": dict(
+        created_at=at("03-15 10:00"),
+        status="reopened",
+        dispatched_at=at("03-17 09:00"),
+        lead_department="cgj",
+        accept_due_at=at("03-18 23:59:59"),
+        accepted_at=at("03-17 15:00"),
+        reopen_count=1,
+        satisfaction="dissatisfied",
+        resolved=False,
+        callback_at=at("03-20 10:00"),
+        channel="wechat",
+    ),
     # H: 2025-03-01 00:30 local is still 2025-02-28 in UTC: counted in March.
     "H": dict(created_at=at("2025-02-28T16:30:00+00:00"), channel="app"),
     # Left out: merged (并单), transferred (转办), and 2025-04-01 00:30 local (still March 31 in UTC).
     "F": dict(created_at=at("03-12 10:00"), status="merged", repeat="B"),
     "G": dict(created_at=at("03-13 10:00"), status="transferred", transferred_to="tangshan"),
-    "I": dict(created_at=at("2025-03-31T16:30:00+00:00"), status="closed", closed_at=at("04-01 09:00"),
-              direct_closure=True),
+    "I": dict(
+        created_at=at("2025-03-31T16:30:00+00:00"),
+        status="closed",
+        closed_at=at("04-01 09:00"),
+        direct_closure=True,
+    ),
 }
 TS = {
-    "T1": dict(created_at=at("03-04 09:00"), status="closed", closed_at=at("03-04 09:30"), direct_closure=True,
-               due_at=at("03-07 23:59:59"), satisfaction="satisfied", resolved=True, callback_at=at("03-05 10:00")),
+    "T1": dict(
+        created_at=at("03-04 09:00"),
+        status="closed",
+        closed_at=at("03-04 09:30"),
+        direct_closure=True,
+        due_at=at("03-07 23:59:59"),
+        satisfaction="satisfied",
+        resolved=True,
+        callback_at=at("03-05 10:00"),
+    ),
 }
 # Hand-computed, shijiazhuang: received A B C D E H = 6; dispatched B C D E = 4; closed A B C = 3.
 # Handling days: A 10 min = 0.007; B Mon 10:00 -> Wed 10:00 = 2.000;
@@ -85,7 +157,6 @@ EXPECTED_SJZ = {
     "avg_handling_days": (12.924, 3, 4.308),  # (0.007 + 2.000 + 10.917) / 3
     "repeat_appeal": (1, 6, 0.1667),  # D
 }
-# fmt: on
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +189,19 @@ def _get(client, auth_headers, url, user="province.supervisor"):
 
 @pytest.mark.parametrize("kpi", sorted(EXPECTED_SJZ))
 def test_each_kpi_for_one_city(kpi, kpi_fixture, client, auth_headers):
-    body = _get(client, auth_headers, "/api/v1/tenants/shijiazhuang/kpis?from=2025-03-01&to=2025-03-31",
-                "city_supervisor@shijiazhuang")  # fmt: skip
+    body = _get(
+        client,
+        auth_headers,
+        "/api/v1/tenants/shijiazhuang/kpis?from=2025-03-01&to=2025-03-31",
+        "city_supervisor@shijiazhuang",
+    )
     num, den, value = EXPECTED_SJZ[kpi]
     got = body["total"]["kpis"][kpi]
-    assert (got["numerator"], got["denominator"], got["value"]) == (pytest.approx(num), den, pytest.approx(value))
+    assert (got["numerator"], got["denominator"], got["value"]) == (
+        pytest.approx(num),
+        den,
+        pytest.approx(value),
+    )
     assert body["total"]["received"] == 6
 
 
@@ -179,3 +258,12 @@ def test_definitions_are_documented(app):
         assert k.id in text and k.zh in text and k.numerator_text in text and k.denominator_text in text
         assert k.id in city
     assert "Time basis" in text
+
+
+def test_readme_states_the_same_definitions():
+    from pathlib import Path
+
+    from app.province.measures import markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme  # regenerate the README table from measures.py when this fails

@@ -15,7 +15,13 @@ def _due(hours: int = 48) -> str:
 
 
 def _supervise(orders: OrdersApi, tenant: str, order_id: int, user: str = "province.supervisor", **extra):
-    body = {"tenant": tenant, "order_id": order_id, "note": "请于两日内报送办理进展", "response_due_at": _due(), **extra}
+    body = {
+        "tenant": tenant,
+        "order_id": order_id,
+        "note": "请于两日内报送办理进展",
+        "response_due_at": _due(),
+        **extra,
+    }
     return orders.client.post(SUP, json=body, headers=orders.auth(user))
 
 
@@ -41,25 +47,38 @@ def test_supervise_any_city_and_see_the_answer(orders: OrdersApi, assert_facts_c
     records = orders.client.get(url, headers=orders.auth(f"dispatcher@{TS}")).get_json()
     assert records[-1]["note"] == "请于两日内报送办理进展" and records[-1]["answer"] is None
     answer = {"answer": "已联系属地街道，三日内办结"}
-    assert orders.client.post(f"{url}/{sid}/answer", json=answer,
-                              headers=orders.auth(f"dispatcher@{SJZ}")).status_code == 403  # fmt: skip
-    assert orders.client.post(f"{url}/{sid}/answer", json=answer,
-                              headers=orders.auth(f"handler.zjj@{TS}")).status_code in (403, 404)  # fmt: skip
-    assert orders.client.post(f"{url}/{sid}/answer", json={},
-                              headers=orders.auth(f"dispatcher@{TS}")).status_code == 422  # fmt: skip
+    assert (
+        orders.client.post(
+            f"{url}/{sid}/answer", json=answer, headers=orders.auth(f"dispatcher@{SJZ}")
+        ).status_code
+        == 403
+    )
+    assert orders.client.post(
+        f"{url}/{sid}/answer", json=answer, headers=orders.auth(f"handler.zjj@{TS}")
+    ).status_code in (403, 404)
+    assert (
+        orders.client.post(
+            f"{url}/{sid}/answer", json={}, headers=orders.auth(f"dispatcher@{TS}")
+        ).status_code
+        == 422
+    )
     done = orders.client.post(f"{url}/{sid}/answer", json=answer, headers=orders.auth(f"dispatcher@{TS}"))
     assert done.status_code == 200 and done.get_json()["answer"] == answer["answer"]
-    again = orders.client.post(f"{url}/{sid}/answer", json=answer, headers=orders.auth(f"city_supervisor@{TS}"))
+    again = orders.client.post(
+        f"{url}/{sid}/answer", json=answer, headers=orders.auth(f"city_supervisor@{TS}")
+    )
     assert again.status_code == 409
 
     row = next(r for r in _list(orders, "?answered=true") if r["supervision_id"] == sid and r["tenant"] == TS)
     assert row["answered_by"] == f"dispatcher@{TS}" and row["answered_at"]
     assert "answer" not in row and "note" not in row  # the texts stay in the city
-    timeline = orders.client.get(f"/api/v1/tenants/{TS}/orders/{ts['id']}/timeline",
-                                 headers=orders.auth(f"dispatcher@{TS}")).get_json()  # fmt: skip
+    timeline = orders.client.get(
+        f"/api/v1/tenants/{TS}/orders/{ts['id']}/timeline", headers=orders.auth(f"dispatcher@{TS}")
+    ).get_json()
     assert [e["action"] for e in timeline][-2:] == ["order.supervise", "supervision.answered"]
-    supervised = orders.client.get("/api/v1/province/orders?supervised=true",
-                                   headers=orders.auth("province.supervisor")).get_json()  # fmt: skip
+    supervised = orders.client.get(
+        "/api/v1/province/orders?supervised=true", headers=orders.auth("province.supervisor")
+    ).get_json()
     assert {(SJZ, sjz["id"]), (TS, ts["id"])} <= {(r["tenant"], r["order_id"]) for r in supervised}
     assert_facts_consistent()
 
@@ -92,18 +111,24 @@ def test_bad_supervision_requests(orders: OrdersApi):
     o = orders.to_state("in_progress")
     assert _supervise(orders, SJZ, o["id"], user=f"city_supervisor@{SJZ}").status_code == 403
     assert _supervise(orders, SJZ, o["id"], user="province.admin").status_code == 403
-    past = _supervise(orders, SJZ, o["id"], response_due_at=(datetime.now(UTC) - timedelta(hours=1)).isoformat())
+    past = _supervise(
+        orders, SJZ, o["id"], response_due_at=(datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    )
     assert past.status_code == 422
     assert _supervise(orders, SJZ, o["id"], response_due_at="2026-12-01T10:00:00").status_code == 422  # naive
     assert _supervise(orders, "nowhere", o["id"]).status_code == 404
     assert _supervise(orders, SJZ, 999999).status_code == 404
     closed = orders.to_state("closed")
     assert _supervise(orders, SJZ, closed["id"]).status_code == 409
-    no_note = orders.client.post(SUP, json={"tenant": SJZ, "order_id": o["id"], "response_due_at": _due()},
-                                 headers=orders.auth("province.supervisor"))  # fmt: skip
+    no_note = orders.client.post(
+        SUP,
+        json={"tenant": SJZ, "order_id": o["id"], "response_due_at": _due()},
+        headers=orders.auth("province.supervisor"),
+    )
     assert no_note.status_code == 422
-    records = orders.client.get(f"/api/v1/tenants/{SJZ}/orders/{o['id']}/supervisions",
-                                headers=orders.auth(f"dispatcher@{SJZ}")).get_json()  # fmt: skip
+    records = orders.client.get(
+        f"/api/v1/tenants/{SJZ}/orders/{o['id']}/supervisions", headers=orders.auth(f"dispatcher@{SJZ}")
+    ).get_json()
     assert records == []  # nothing was recorded by the refused requests
 
 
@@ -117,10 +142,13 @@ def test_overdue_orders_province_wide(orders: OrdersApi, app, assert_facts_consi
 
     o = orders.to_state("in_progress")
     with app.app_context(), tenant_context(SJZ):
-        db.session.execute(update(Order).where(Order.id == o["id"]).values(due_at=datetime.now(UTC) - timedelta(minutes=5)))
+        db.session.execute(
+            update(Order).where(Order.id == o["id"]).values(due_at=datetime.now(UTC) - timedelta(minutes=5))
+        )
         db.session.commit()
         sweep()
-    rows = orders.client.get(f"/api/v1/province/orders?overdue=true&tenant={SJZ}",
-                             headers=orders.auth("province.supervisor")).get_json()  # fmt: skip
+    rows = orders.client.get(
+        f"/api/v1/province/orders?overdue=true&tenant={SJZ}", headers=orders.auth("province.supervisor")
+    ).get_json()
     assert o["id"] in [r["order_id"] for r in rows] and all(r["overdue"] for r in rows)
     assert_facts_consistent()

@@ -17,9 +17,22 @@ S = "province"
 TS = sa.DateTime(timezone=True)
 OPEN = "status IN ('received', 'dispatched', 'in_progress', 'replied', 'returned', 'reopened')"
 COUNTERS = (
-    "received", "dispatched", "signed_on_time", "closed", "closed_on_time", "called_back", "resolved", "rated",
-    "satisfied", "direct_closed", "returned", "ever_closed", "reopened", "overdue", "repeats",
-)  # fmt: skip
+    "received",
+    "dispatched",
+    "signed_on_time",
+    "closed",
+    "closed_on_time",
+    "called_back",
+    "resolved",
+    "rated",
+    "satisfied",
+    "direct_closed",
+    "returned",
+    "ever_closed",
+    "reopened",
+    "overdue",
+    "repeats",
+)
 
 
 def upgrade() -> None:
@@ -59,11 +72,16 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_order_facts_created_at", "order_facts", ["created_at"], schema=S)
-    op.create_index("ix_order_facts_tenant_id_created_at", "order_facts", ["tenant_id", "created_at"], schema=S)
     op.create_index(
-        "ix_order_facts_open_overdue", "order_facts", ["overdue_at"], schema=S,
+        "ix_order_facts_tenant_id_created_at", "order_facts", ["tenant_id", "created_at"], schema=S
+    )
+    op.create_index(
+        "ix_order_facts_open_overdue",
+        "order_facts",
+        ["overdue_at"],
+        schema=S,
         postgresql_where=sa.text(f"overdue_at IS NOT NULL AND {OPEN}"),
-    )  # fmt: skip
+    )
 
     op.create_table(
         "kpi_daily",
@@ -112,10 +130,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_transfers_status_requested_at", "transfers", ["status", "requested_at"], schema=S)
     op.create_index(
-        "ix_transfers_source_tenant_id_source_order_id", "transfers", ["source_tenant_id", "source_order_id"], schema=S
+        "ix_transfers_source_tenant_id_source_order_id",
+        "transfers",
+        ["source_tenant_id", "source_order_id"],
+        schema=S,
     )
     op.create_index(
-        "ix_transfers_target_tenant_id_target_order_id", "transfers", ["target_tenant_id", "target_order_id"], schema=S
+        "ix_transfers_target_tenant_id_target_order_id",
+        "transfers",
+        ["target_tenant_id", "target_order_id"],
+        schema=S,
     )
 
     op.create_table(

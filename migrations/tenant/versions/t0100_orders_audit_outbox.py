@@ -14,7 +14,17 @@ down_revision = "t0001"
 branch_labels = None
 depends_on = None
 
-STATES = ("received", "dispatched", "in_progress", "replied", "closed", "returned", "reopened", "transferred", "merged")
+STATES = (
+    "received",
+    "dispatched",
+    "in_progress",
+    "replied",
+    "closed",
+    "returned",
+    "reopened",
+    "transferred",
+    "merged",
+)
 OPEN = "status IN ('received', 'dispatched', 'in_progress', 'replied', 'returned', 'reopened')"
 TS = sa.DateTime(timezone=True)
 
@@ -73,7 +83,9 @@ def upgrade() -> None:
         sa.Column("replied_at", TS),
         sa.Column("closed_at", TS),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-        sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATES) + ")", name="ck_orders_status"),
+        sa.CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in STATES) + ")", name="ck_orders_status"
+        ),
         sa.UniqueConstraint("number", name="uq_orders_number"),
     )
     op.create_index("ix_orders_status_created", "orders", ["status", "created_at"])
@@ -81,13 +93,25 @@ def upgrade() -> None:
     op.create_index("ix_orders_caller_phone_hash", "orders", ["caller_phone_hash", "created_at"])
     op.create_index("ix_orders_district_category", "orders", ["district_code", "category_code", "created_at"])
     op.create_index("ix_orders_lead_department", "orders", ["lead_department", "status"])
-    op.create_index("ix_orders_due_open", "orders", ["due_at"], postgresql_where=sa.text(f"{OPEN} AND overdue_at IS NULL"))
-    op.create_index("ix_orders_warn_open", "orders", ["warn_at"], postgresql_where=sa.text(f"{OPEN} AND warned_at IS NULL"))
+    op.create_index(
+        "ix_orders_due_open", "orders", ["due_at"], postgresql_where=sa.text(f"{OPEN} AND overdue_at IS NULL")
+    )
+    op.create_index(
+        "ix_orders_warn_open",
+        "orders",
+        ["warn_at"],
+        postgresql_where=sa.text(f"{OPEN} AND warned_at IS NULL"),
+    )
 
     op.create_table(
         "assignments",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("order_id", sa.BigInteger, sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_assignments_order_id_orders"), nullable=False),
+        sa.Column(
+            "order_id",
+            sa.BigInteger,
+            sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_assignments_order_id_orders"),
+            nullable=False,
+        ),
         sa.Column("department_code", sa.String(32), nullable=False),
         sa.Column("role", sa.String(8), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -102,14 +126,35 @@ def upgrade() -> None:
         sa.Column("returned_reason", sa.Text),
         sa.CheckConstraint("role IN ('lead', 'assist')", name="ck_assignments_role"),
     )
-    op.create_index("ix_assignments_department_active", "assignments", ["department_code", "order_id"], postgresql_where=sa.text("active"))
-    op.create_index("uq_assignments_order_department_active", "assignments", ["order_id", "department_code"], unique=True, postgresql_where=sa.text("active"))
-    op.create_index("ix_assignments_accept_due", "assignments", ["accept_due_at"], postgresql_where=sa.text("active AND status = 'pending' AND NOT accept_overdue"))
+    op.create_index(
+        "ix_assignments_department_active",
+        "assignments",
+        ["department_code", "order_id"],
+        postgresql_where=sa.text("active"),
+    )
+    op.create_index(
+        "uq_assignments_order_department_active",
+        "assignments",
+        ["order_id", "department_code"],
+        unique=True,
+        postgresql_where=sa.text("active"),
+    )
+    op.create_index(
+        "ix_assignments_accept_due",
+        "assignments",
+        ["accept_due_at"],
+        postgresql_where=sa.text("active AND status = 'pending' AND NOT accept_overdue"),
+    )
 
     op.create_table(
         "extension_requests",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("order_id", sa.BigInteger, sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_extension_requests_order_id_orders"), nullable=False),
+        sa.Column(
+            "order_id",
+            sa.BigInteger,
+            sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_extension_requests_order_id_orders"),
+            nullable=False,
+        ),
         sa.Column("department_code", sa.String(32), nullable=False),
         sa.Column("working_days", sa.SmallInteger, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
@@ -127,7 +172,12 @@ def upgrade() -> None:
     op.create_table(
         "supervisions",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("order_id", sa.BigInteger, sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_supervisions_order_id_orders"), nullable=False),
+        sa.Column(
+            "order_id",
+            sa.BigInteger,
+            sa.ForeignKey("orders.id", ondelete="CASCADE", name="fk_supervisions_order_id_orders"),
+            nullable=False,
+        ),
         sa.Column("level", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(32), nullable=False),
         sa.Column("note", sa.Text),
@@ -138,7 +188,13 @@ def upgrade() -> None:
         sa.Column("answer", sa.Text),
     )
     op.create_index("ix_supervisions_order_id", "supervisions", ["order_id"])
-    op.create_index("uq_supervisions_auto", "supervisions", ["order_id", "reason"], unique=True, postgresql_where=sa.text("level = 'auto'"))
+    op.create_index(
+        "uq_supervisions_auto",
+        "supervisions",
+        ["order_id", "reason"],
+        unique=True,
+        postgresql_where=sa.text("level = 'auto'"),
+    )
 
     op.create_table(
         "idempotency_keys",
@@ -247,11 +303,25 @@ def upgrade() -> None:
         sa.Column("delivered_at", TS),
         sa.Column("last_error", sa.Text),
     )
-    op.create_index("ix_outbox_pending", "outbox", ["available_at", "id"], postgresql_where=sa.text("delivered_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["available_at", "id"],
+        postgresql_where=sa.text("delivered_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
-    for table in ("outbox", "audit_head", "audit_log", "idempotency_keys", "supervisions", "extension_requests", "assignments", "orders"):
+    for table in (
+        "outbox",
+        "audit_head",
+        "audit_log",
+        "idempotency_keys",
+        "supervisions",
+        "extension_requests",
+        "assignments",
+        "orders",
+    ):
         op.drop_table(table)
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.execute("DROP FUNCTION IF EXISTS audit_seal(integer)")
