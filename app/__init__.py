@@ -170,15 +170,15 @@ def _register_schedule() -> None:
     every("app.outbox.service.relay_all", queue="outbox", seconds=30)
     every("app.orders.sweep.sweep_all", queue="sla", seconds=60)
     every("app.audit.service.seal_all", queue="default", seconds=15)
+    every("app.province.facts.fold", queue="reports", seconds=5)
 
 
 def _register_cli(app: Flask) -> None:
     from tenants.cli import tenants_cli
 
+    from .audit.cli import audit_cli
     from .demo.cli import demo_cli
     from .jobs.cli import scheduler_command, worker_command
-
-    from .audit.cli import audit_cli
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(audit_cli)

@@ -39,8 +39,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# Statements that may leave session-level state behind (SET without LOCAL, set_config, ...).
+_SESSION_STATE = re.compile(
+    r"(?:\A|;)\s*(?:SET\s+(?!LOCAL\b)|RESET\b|DISCARD\b)|set_config\s*\(", re.IGNORECASE
+)
+
+
 def _guard_statement(conn, cursor, statement, parameters, context, executemany):
-    """Refuse unbound tenant access and session-wide search_path changes."""
+    """Refuse unbound tenant access and session-wide search_path changes; note session state."""
     translate = conn._execution_options.get("schema_translate_map")
     if translate and translate.get(TENANT_PLACEHOLDER) == UNBOUND_SCHEMA and UNBOUND_SCHEMA in statement:
         raise NoTenantBound(
@@ -48,10 +54,17 @@ def _guard_statement(conn, cursor, statement, parameters, context, executemany):
         )
     if "search_path" in statement and _SESSION_SET_SEARCH_PATH.search(statement):
         raise SessionSearchPathForbidden("use SET LOCAL search_path inside a transaction (DESIGN 4)")
+    if ("SET" in statement or "set" in statement) and _SESSION_STATE.search(statement):
+        conn.info["session_state"] = True
 
 
 def _reset_on_checkin(dbapi_connection, connection_record):
-    """Clear any session-level setting before the connection serves someone else."""
+    """Clear session-level settings before the connection serves someone else.
+
+    Only connections that ran a statement able to leave such state pay the round trip.
+    """
+    if not connection_record.info.pop("session_state", False):
+        return
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is not None and pgconn.transaction_status == 0:  # IDLE
         pgconn.exec_(b"RESET ALL")

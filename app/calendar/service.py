@@ -5,11 +5,12 @@ tenant is bound), the province entries and the library, through one ``snapshot()
 Callers that compute many deadlines at once (the overdue sweep, KPIs) take one
 ``snapshot()`` per tenant and call its methods.
 
-Caching, and why a PUT is seen by the next request in every process: entries are
+Caching, and why a PUT is seen within a second in every process: entries are
 cached per process per (scope, year), tagged with the scope's *version token* read
-from Redis when the snapshot was taken. A write commits, then sets that scope's token
-to a new random value; every later snapshot in any process reads the new token and
-reloads (one indexed query per scope and year). Tokens are random, not counters, so
+from Redis (at most once per ``TOKEN_TTL`` per process, so intake does not pay a Redis
+round trip per order). A write commits, then sets that scope's token to a new random
+value; the writing process sees it at once, every other process within ``TOKEN_TTL``
+and then reloads (one indexed query per scope and year). Tokens are random, not counters, so
 a Redis flush (tokens vanish) also forces reloads instead of matching a stale
 number. If Redis is unreachable the cache is bypassed (the database is the truth),
 and cached years expire after ``CACHE_TTL`` seconds regardless, which bounds the
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 PROVINCE_SCOPE = "province"
 TOKEN_PREFIX = "hotline:calendar:version:"
 CACHE_TTL = 60.0
+TOKEN_TTL = 1.0
 _CACHE_MAX = 4096
 # Entries and deadline previews are accepted for these years only (date arithmetic stays sane).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -57,13 +59,24 @@ class _Cached:
 _cache: dict[tuple[str, int], _Cached] = {}
 
 
+_tokens: dict[tuple[str, ...], tuple[float, dict[str, str | None]]] = {}
+
+
 def _read_tokens(scopes: list[str]) -> dict[str, str | None] | None:
+    key, now = tuple(scopes), time.monotonic()
+    hit = _tokens.get(key)
+    if hit is not None and now - hit[0] < TOKEN_TTL:
+        return hit[1]
     try:
         values = redis_client.conn.mget([TOKEN_PREFIX + s for s in scopes])
     except redis.RedisError as exc:
         log.warning("calendar cache bypassed, Redis unavailable: %s", exc)
         return None
-    return {s: (v.decode() if isinstance(v, bytes) else v) for s, v in zip(scopes, values, strict=True)}
+    tokens = {s: (v.decode() if isinstance(v, bytes) else v) for s, v in zip(scopes, values, strict=True)}
+    if len(_tokens) > 1024:
+        _tokens.clear()
+    _tokens[key] = (now, tokens)
+    return tokens
 
 
 def bump(scope: str) -> None:
@@ -71,6 +84,7 @@ def bump(scope: str) -> None:
     for key in list(_cache):
         if key[0] == scope:
             _cache.pop(key, None)
+    _tokens.clear()
     try:
         redis_client.conn.set(TOKEN_PREFIX + scope, uuid.uuid4().hex)
     except redis.RedisError as exc:

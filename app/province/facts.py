@@ -1,10 +1,11 @@
 """Province-wide order facts, kept equal to the tenant order in the order's own transaction.
 
 The observer runs ONE statement per order change: a data-modifying CTE that upserts the
-fact row and adds (new contribution - old contribution) to the daily KPI rollups. Rollup
-rows are touched in one fixed order (dim, day, tenant, key), so two single-order
-transactions never deadlock on them, and rows whose contribution did not change are not
-touched at all (a deadline warning changes no counter).
+fact row and appends (new contribution - old contribution) to ``kpi_delta``. Appending
+never waits: a city's intakes would otherwise all queue on the same daily counter rows
+until each commits. ``fold`` (every few seconds, and before a rebuild) moves the deltas
+into ``kpi_daily`` in one statement; KPIs read both, so they are exact at every moment.
+Cells whose contribution did not change get no delta (a deadline warning changes no counter).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tenants import current_tenant, db
 from tenants.context import TenantRef
 
 from .measures import MEASURES, measure_exprs
-from .models import KpiDaily, OrderFact
+from .models import KpiDaily, KpiDelta, OrderFact
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 # Copied from the order as they are.
@@ -111,9 +112,9 @@ HAVING {nonzero}
 ORDER BY 1, 2, 3, 4"""
 
 
-def _rollup_insert(source: str) -> str:
+def _rollup_insert(source: str, table: str = "kpi_daily") -> str:
     return (
-        f"INSERT INTO province.kpi_daily AS k (dim, day, tenant_id, key, {', '.join(MEASURES)})"
+        f"INSERT INTO province.{table} AS k (dim, day, tenant_id, key, {', '.join(MEASURES)})"
         + _rollup_select(source)
     )
 
@@ -132,7 +133,6 @@ def _upsert_sql() -> str:
     new = ", ".join(f"CAST(:{c.name} AS {_sqltype(c)}) AS {c.name}" for c in table.columns)
     cols = ", ".join(FACT_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS if c not in KEY)
-    bump = ", ".join(f"{m} = k.{m} + EXCLUDED.{m}" for m in MEASURES)
     return f"""
 WITH new AS (SELECT {new}),
 old AS (SELECT {cols} FROM province.order_facts WHERE tenant_id = :tenant_id AND order_id = :order_id),
@@ -140,16 +140,46 @@ up AS (INSERT INTO province.order_facts ({cols}) SELECT {cols} FROM new
        ON CONFLICT (tenant_id, order_id) DO UPDATE SET {updates}),
 d AS (SELECT 1 AS sign, {cols} FROM new UNION ALL SELECT -1 AS sign, {cols} FROM old),
 m AS ({_measure_rows("d", "sign")})
-{_rollup_insert("m")}
+{_rollup_insert("m", "kpi_delta")}"""
+
+
+def _fold_sql() -> str:
+    sums = ", ".join(
+        f"sum({name})::{'numeric' if name == 'handling_days' else 'integer'}" for name in MEASURES
+    )
+    bump = ", ".join(f"{m} = k.{m} + EXCLUDED.{m}" for m in MEASURES)
+    return f"""
+WITH moved AS (DELETE FROM province.kpi_delta RETURNING *)
+INSERT INTO province.kpi_daily AS k (dim, day, tenant_id, key, {", ".join(MEASURES)})
+SELECT dim, day, tenant_id, key, {sums} FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 ON CONFLICT (dim, day, tenant_id, key) DO UPDATE SET {bump}"""
 
 
 UPSERT = text(_upsert_sql())
+FOLD = text(_fold_sql())
+FOLD_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('province-kpi-fold'))")
 # Rollups of one tenant recomputed from its facts (rebuild, bench loader).
 _TENANT_MEASURES = f"({_measure_rows('province.order_facts', '1')} WHERE tenant_id = :tenant_id) AS m"
 ROLLUP_FROM_FACTS = text(_rollup_insert(_TENANT_MEASURES))
 EXPECTED_ROLLUPS = text(_rollup_select(_TENANT_MEASURES))
 ROLLUP_COLUMNS = ("dim", "day", "tenant_id", "key", *MEASURES)
+
+
+def _current_sql() -> str:
+    cols = ", ".join(MEASURES)
+    sums = ", ".join(
+        f"sum({name})::{'numeric' if name == 'handling_days' else 'integer'} AS {name}" for name in MEASURES
+    )
+    return f"""
+SELECT dim, day, tenant_id, key, {sums} FROM (
+    SELECT dim, day, tenant_id, key, {cols} FROM province.kpi_daily WHERE tenant_id = :tenant_id
+    UNION ALL
+    SELECT dim, day, tenant_id, key, {cols} FROM province.kpi_delta WHERE tenant_id = :tenant_id
+) AS r GROUP BY 1, 2, 3, 4"""
+
+
+# One tenant's rollups as KPIs see them: folded rows plus the deltas not folded yet.
+CURRENT_ROLLUPS = text(_current_sql())
 
 
 def write(order: Any, tenant_id: int, cal=None) -> None:
@@ -162,8 +192,18 @@ def observe_order(order: Any, event: str) -> None:
     write(order, current_tenant().id)
 
 
+def fold() -> int:
+    """Move every committed delta into ``kpi_daily`` (scheduled every few seconds)."""
+    db.session.execute(FOLD_LOCK)
+    moved = db.session.execute(FOLD).rowcount
+    db.session.commit()
+    return moved
+
+
 def rebuild_rollups(tenant_id: int) -> None:
     """Replace one tenant's rollups by sums over its facts (the invariant the observer keeps)."""
+    db.session.execute(FOLD_LOCK)
+    db.session.execute(KpiDelta.__table__.delete().where(KpiDelta.tenant_id == tenant_id))
     db.session.execute(KpiDaily.__table__.delete().where(KpiDaily.tenant_id == tenant_id))
     db.session.execute(ROLLUP_FROM_FACTS, {"tenant_id": tenant_id})
 
@@ -176,6 +216,7 @@ def drop_tenant(ref: TenantRef) -> None:
         for table, where in (
             (OrderFact.__table__, OrderFact.tenant_id == ref.id),
             (KpiDaily.__table__, KpiDaily.tenant_id == ref.id),
+            (KpiDelta.__table__, KpiDelta.tenant_id == ref.id),
             (SupervisionFact.__table__, SupervisionFact.tenant_id == ref.id),
             (
                 Transfer.__table__,

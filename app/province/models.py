@@ -83,20 +83,9 @@ class OrderFact(ProvinceBase):
     )
 
 
-class KpiDaily(ProvinceBase):
-    """Counters per city, receipt day and one dimension value; kept equal to sums over order_facts.
+class _Counters:
+    """The measures of one (dim, day, tenant, key) cell; see measures.MEASURES."""
 
-    ``dim`` is total (key ''), category, department (lead; '' before dispatch) or channel.
-    Each order change adds (new contribution - old contribution) in the same statement that
-    upserts its fact, so a month's KPIs read a few hundred rows, whatever the order count.
-    """
-
-    __tablename__ = "kpi_daily"
-
-    dim: Mapped[str] = mapped_column(String(12), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
     received: Mapped[int] = mapped_column(Integer)
     dispatched: Mapped[int] = mapped_column(Integer)
     signed_on_time: Mapped[int] = mapped_column(Integer)
@@ -114,7 +103,39 @@ class KpiDaily(ProvinceBase):
     repeats: Mapped[int] = mapped_column(Integer)
     handling_days: Mapped[Decimal] = mapped_column(Numeric(14, 3))
 
+
+class KpiDaily(_Counters, ProvinceBase):
+    """Counters per city, receipt day and one dimension value (folded from ``kpi_delta``).
+
+    ``dim`` is total (key ''), category, department (lead; '' before dispatch) or channel.
+    KPIs read these plus the not yet folded deltas: a month is a few hundred rows, whatever
+    the order count. Together they always equal the sums over order_facts.
+    """
+
+    __tablename__ = "kpi_daily"
+
+    dim: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+
     __table_args__ = (Index("ix_kpi_daily_tenant_id_dim_day", "tenant_id", "dim", "day"),)
+
+
+class KpiDelta(_Counters, ProvinceBase):
+    """(new contribution - old contribution) of one order change, appended in the order's own
+    transaction. Insert-only, so concurrent intakes of a city never wait on a shared counter
+    row; ``fold`` moves them into ``kpi_daily`` every few seconds."""
+
+    __tablename__ = "kpi_delta"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    dim: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_kpi_delta_tenant_id_dim_day", "tenant_id", "dim", "day"),)
 
 
 class Transfer(ProvinceBase):

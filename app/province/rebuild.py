@@ -22,9 +22,17 @@ from tenants.models import Tenant
 from ..audit.models import AuditEntry
 from ..calendar import service as calendar
 from ..orders.models import Order, Supervision
-from .facts import EXPECTED_ROLLUPS, FACT_COLUMNS, KEY, ORDER_COLUMNS, project, rebuild_rollups
+from .facts import (
+    CURRENT_ROLLUPS,
+    EXPECTED_ROLLUPS,
+    FACT_COLUMNS,
+    KEY,
+    ORDER_COLUMNS,
+    project,
+    rebuild_rollups,
+)
 from .measures import MEASURES
-from .models import KpiDaily, OrderFact, SupervisionFact
+from .models import KpiDaily, KpiDelta, OrderFact, SupervisionFact
 from .supervision import MANUAL_LEVELS
 
 ATTEMPTS = 3
@@ -139,9 +147,9 @@ def _check(slug: str, dry_run: bool) -> Report:
             for r in db.session.execute(EXPECTED_ROLLUPS, {"tenant_id": ref.id})
         }
         have = {
-            k: {m: v[m] for m in MEASURES}  # rows brought back to zero count as absent
-            for k, v in _rows(KpiDaily.__table__, KpiDaily.tenant_id == ref.id).items()
-            if any(v[m] for m in MEASURES)
+            (r.dim, r.day, r.tenant_id, r.key): {m: r._mapping[m] for m in MEASURES}
+            for r in db.session.execute(CURRENT_ROLLUPS, {"tenant_id": ref.id})
+            if any(r._mapping[m] for m in MEASURES)  # cells brought back to zero count as absent
         }
         report.rollups = sum(len(x) for x in _diff(want, have))
 
@@ -204,7 +212,7 @@ def orphans(*, dry_run: bool) -> int:
     known = select(Tenant.id)
     count = 0
     with db.engine.begin() as conn:
-        for model in (OrderFact, KpiDaily, SupervisionFact):
+        for model in (OrderFact, KpiDaily, KpiDelta, SupervisionFact):
             table = model.__table__
             where = table.c.tenant_id.not_in(known)
             count += conn.execute(select(text("count(*)")).select_from(table).where(where)).scalar() or 0

@@ -95,6 +95,18 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_kpi_daily_tenant_id_dim_day", "kpi_daily", ["tenant_id", "dim", "day"], schema=S)
+    op.create_table(
+        "kpi_delta",
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("dim", sa.String(12), nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("tenant_id", sa.Integer, nullable=False),
+        sa.Column("key", sa.String(32), nullable=False),
+        *(sa.Column(c, sa.Integer, nullable=False) for c in COUNTERS),
+        sa.Column("handling_days", sa.Numeric(14, 3), nullable=False),
+        schema=S,
+    )
+    op.create_index("ix_kpi_delta_tenant_id_dim_day", "kpi_delta", ["tenant_id", "dim", "day"], schema=S)
 
     op.create_table(
         "transfers",
@@ -164,5 +176,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("supervision_facts", "transfers", "kpi_daily", "order_facts"):
+    for table in ("supervision_facts", "transfers", "kpi_delta", "kpi_daily", "order_facts"):
         op.drop_table(table, schema=S)
