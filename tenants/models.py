@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, String, Text, func
+from sqlalchemy import DateTime, Index, MetaData, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,7 +50,9 @@ class Tenant(ProvinceBase):
     region_code: Mapped[str] = mapped_column(String(6), unique=True)
     schema_name: Mapped[str] = mapped_column(String(63), unique=True)
     order_prefix: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=TenantStatus.PROVISIONING)
+    status: Mapped[str] = mapped_column(
+        String(16), default=TenantStatus.PROVISIONING, server_default=TenantStatus.PROVISIONING
+    )
     schema_version: Mapped[str | None] = mapped_column(String(255))
     migrate_status: Mapped[str | None] = mapped_column(String(16))
     migrate_error: Mapped[str | None] = mapped_column(Text)
@@ -60,6 +62,9 @@ class Tenant(ProvinceBase):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+    # The migrate-all fast path: one indexed scan for schemas not at head.
+    __table_args__ = (Index("ix_tenants_schema_version", "schema_version"),)
 
 
 class TenantSetting(TenantBase):

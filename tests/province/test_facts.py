@@ -205,35 +205,6 @@ def test_dropping_a_city_removes_its_province_rows(app, two_tenants, auth_header
             lookup("droptown", fresh=True)
 
 
-def test_models_match_migration(app_ctx, two_tenants):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlalchemy import MetaData
-
-    from app.province.models import KpiDaily, OrderFact, SupervisionFact, Transfer
-    from tenants.db import db
-
-    tables = [m.__table__ for m in (OrderFact, KpiDaily, Transfer, SupervisionFact)]
-    md = MetaData()
-    for table in tables:
-        table.to_metadata(md)
-    names = {t.name for t in tables}
-    with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(
-            conn,
-            opts={
-                "include_schemas": True,
-                "compare_type": True,
-                "compare_server_default": True,
-                "include_name": lambda name, type_, parent: type_ != "schema" or name == "province",
-                "include_object": lambda obj, name, type_, reflected, compare_to: (
-                    type_ != "table" or name in names
-                ),
-            },
-        )
-        assert compare_metadata(ctx, md) == []
-
-
 def test_folding_deltas_keeps_kpis_exact_under_concurrent_intake(app, two_tenants, client, auth_headers):
     """Intakes append deltas while folds run: KPIs equal the facts at every step and in the end."""
     import threading

@@ -1,7 +1,7 @@
 """Provincial layer: PII-free order facts, daily KPI rollups, cross-city transfers, supervision facts.
 
 Revision ID: p0500
-Revises: p0001
+Revises: p0300
 Create Date: 2026-11-28
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "p0500"
-down_revision = "p0001"
+down_revision = "p0300"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Reference data: districts, categories, departments, dispatch rules.
 
 Revision ID: t0200
-Revises: t0001
+Revises: t0100
 Create Date: 2026-11-28
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "t0200"
-down_revision = "t0001"
+down_revision = "t0100"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """City calendar days and SLA policies.
 
 Revision ID: t0300
-Revises: t0001
+Revises: t0200
 Create Date: 2026-11-28
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t0300"
-down_revision = "t0001"
+down_revision = "t0200"
 branch_labels = None
 depends_on = None
 
