@@ -46,17 +46,21 @@ def release(render_module, services, database, tmp_path_factory):
     values = setting(values, "publicUrl", f"http://127.0.0.1:{port}")
     values = setting(values, "web.port", port)
     values = setting(values, "keycloak.url", "http://127.0.0.1:9")  # discard port: no Keycloak at all
-    values = setting(
-        values,
-        "database",
-        {
-            "host": admin.host or "127.0.0.1",
-            "port": admin.port or 5432,
-            "user": admin.username,
-            "name": database,
-            "password": {"value": admin.password or "ignored-by-trust-auth"},
-        },
-    )
+    if admin.host:  # a TCP server: exercise parts mode
+        values = setting(
+            values,
+            "database",
+            {
+                "host": admin.host,
+                "port": admin.port or 5432,
+                "user": admin.username,
+                "name": database,
+                "password": {"value": admin.password or "ignored-by-trust-auth"},
+            },
+        )
+    else:  # the embedded server listens on a Unix socket only: give the whole URL
+        url = admin.set(database=database).render_as_string(hide_password=False)
+        values = setting(values, "database.url", {"value": url, "existingSecret": ""})
     values = setting(values, "redis.url.existingSecret", SECRETS_FROM_THE_OPERATOR)
     for path in ("keycloak.adminClient.secret", "secretKey", "pii.encryptionKey", "pii.hashKey"):
         values = setting(values, f"{path}.existingSecret", SECRETS_FROM_THE_OPERATOR)
