@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
@@ -45,16 +46,31 @@ _SESSION_STATE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
+def _classify(statement: str) -> tuple[bool, bool, bool]:
+    """(reaches the unbound placeholder, sets search_path for the session, may leave session state).
+
+    Memoized: compiled statements are the same string objects on every execution.
+    """
+    return (
+        UNBOUND_SCHEMA in statement,
+        "search_path" in statement and bool(_SESSION_SET_SEARCH_PATH.search(statement)),
+        ("SET" in statement or "set" in statement) and bool(_SESSION_STATE.search(statement)),
+    )
+
+
 def _guard_statement(conn, cursor, statement, parameters, context, executemany):
     """Refuse unbound tenant access and session-wide search_path changes; note session state."""
-    translate = conn._execution_options.get("schema_translate_map")
-    if translate and translate.get(TENANT_PLACEHOLDER) == UNBOUND_SCHEMA and UNBOUND_SCHEMA in statement:
-        raise NoTenantBound(
-            "tenant table used without a tenant: wrap the work in tenants.tenant_context(slug)"
-        )
-    if "search_path" in statement and _SESSION_SET_SEARCH_PATH.search(statement):
+    unbound, session_search_path, session_state = _classify(statement)
+    if unbound:
+        translate = conn._execution_options.get("schema_translate_map")
+        if translate and translate.get(TENANT_PLACEHOLDER) == UNBOUND_SCHEMA:
+            raise NoTenantBound(
+                "tenant table used without a tenant: wrap the work in tenants.tenant_context(slug)"
+            )
+    if session_search_path:
         raise SessionSearchPathForbidden("use SET LOCAL search_path inside a transaction (DESIGN 4)")
-    if ("SET" in statement or "set" in statement) and _SESSION_STATE.search(statement):
+    if session_state:
         conn.info["session_state"] = True
 
 

@@ -52,4 +52,3 @@ def _diff(source: MetaData, schema: str) -> list:
 @pytest.mark.parametrize("base, schema", [(TenantBase, "t_shijiazhuang"), (ProvinceBase, "province")])
 def test_models_match_the_migrated_schema(app_ctx, two_tenants, base, schema):
     assert _diff(base.metadata, schema) == []
-

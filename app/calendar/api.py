@@ -39,7 +39,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
     @blp.route("")
     class DayEntries(MethodView):
         @requires("calendar.read")
-        @blp.arguments(YearQuerySchema, location="query")
+        @blp.arguments(YearQuerySchema(), location="query")
         @blp.response(200, CalendarEntrySchema(many=True))
         @blp.paginate(page_size=PAGE_SIZE)
         def get(self, args, pagination_parameters):
@@ -56,15 +56,15 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
     @blp.route("/<string:day>")
     class DayEntry(MethodView):
         @requires(manage)
-        @blp.arguments(DayPathSchema, location="path")
-        @blp.arguments(CalendarEntryInSchema)
+        @blp.arguments(DayPathSchema(), location="path")
+        @blp.arguments(CalendarEntryInSchema())
         @blp.response(200, CalendarEntrySchema)
         def put(self, path, body, day):
             """Enter a day: `is_workday` false for a holiday, true for an adjusted working day."""
             return service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
 
         @requires(manage)
-        @blp.arguments(DayPathSchema, location="path")
+        @blp.arguments(DayPathSchema(), location="path")
         @blp.response(204)
         def delete(self, path, day):
             """Remove an entry (undo a mistake); the day falls back to the next source."""

@@ -51,7 +51,7 @@ class AppealTypes(MethodView):
 @blp.route("/categories")
 class Categories(MethodView):
     @requires("catalog.read")
-    @blp.arguments(CategoryQuery, location="query")
+    @blp.arguments(CategoryQuery(), location="query")
     @blp.response(200, CategoryNodeSchema(many=True))
     def get(self, args):
         """The subject taxonomy: flat (filter by parent or level) or as a tree. Not paginated: bounded."""
@@ -61,7 +61,7 @@ class Categories(MethodView):
         return service.category_tree(rows) if args["view"] == "tree" else rows
 
     @requires("catalog.manage")
-    @blp.arguments(CategoryCreateSchema)
+    @blp.arguments(CategoryCreateSchema())
     @blp.response(201, CategorySchema)
     def post(self, body):
         """Add a city category (major NN, or minor NNMM under major NN)."""
@@ -79,7 +79,7 @@ class CategoryItem(MethodView):
         return service.find_category(code)
 
     @requires("catalog.manage")
-    @blp.arguments(CategoryPatchSchema)
+    @blp.arguments(CategoryPatchSchema())
     @blp.response(200, CategorySchema)
     def patch(self, body, code: str):
         """Rename, change the hints, retire (active=false) or reactivate."""
@@ -91,7 +91,7 @@ class CategoryItem(MethodView):
 @blp.route("/departments")
 class Departments(MethodView):
     @requires("catalog.read")
-    @blp.arguments(DepartmentQuery, location="query")
+    @blp.arguments(DepartmentQuery(), location="query")
     @blp.response(200, DepartmentSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -102,7 +102,7 @@ class Departments(MethodView):
         return page_of(stmt, pagination_parameters)
 
     @requires("catalog.manage")
-    @blp.arguments(DepartmentCreateSchema)
+    @blp.arguments(DepartmentCreateSchema())
     @blp.response(201, DepartmentSchema)
     def post(self, body):
         """Add a department of this city."""
@@ -120,7 +120,7 @@ class DepartmentItem(MethodView):
         return service.find_department(code)
 
     @requires("catalog.manage")
-    @blp.arguments(DepartmentPatchSchema)
+    @blp.arguments(DepartmentPatchSchema())
     @blp.response(200, DepartmentSchema)
     def patch(self, body, code: str):
         """Rename, set the duty phone, retire (active=false) or reactivate."""
@@ -132,7 +132,7 @@ class DepartmentItem(MethodView):
 @blp.route("/districts")
 class Districts(MethodView):
     @requires("catalog.read")
-    @blp.arguments(StatusQuery, location="query")
+    @blp.arguments(StatusQuery(), location="query")
     @blp.response(200, DistrictSchema(many=True))
     def get(self, args):
         """The city's county-level districts (区/县/县级市), in the official order. Not paginated."""

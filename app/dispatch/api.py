@@ -30,7 +30,7 @@ blp = tenant_blueprint(
 @blp.route("/dispatch-rules")
 class Rules(MethodView):
     @requires("catalog.read")
-    @blp.arguments(DispatchRuleQuery, location="query")
+    @blp.arguments(DispatchRuleQuery(), location="query")
     @blp.response(200, DispatchRuleSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -44,7 +44,7 @@ class Rules(MethodView):
         return page_of(stmt, pagination_parameters)
 
     @requires("catalog.manage")
-    @blp.arguments(DispatchRuleCreateSchema)
+    @blp.arguments(DispatchRuleCreateSchema())
     @blp.response(201, DispatchRuleSchema)
     def post(self, body):
         """Add a rule; one per (category, district or any), departments must be active."""
@@ -62,7 +62,7 @@ class RuleItem(MethodView):
         return service.get_rule(rule_id)
 
     @requires("catalog.manage")
-    @blp.arguments(DispatchRulePatchSchema)
+    @blp.arguments(DispatchRulePatchSchema())
     @blp.response(200, DispatchRuleSchema)
     def patch(self, body, rule_id: int):
         """Change the departments or note, retire (active=false) or reactivate."""
@@ -74,7 +74,7 @@ class RuleItem(MethodView):
 @blp.route("/dispatch/suggest")
 class Suggest(MethodView):
     @requires("catalog.read")
-    @blp.arguments(DispatchSuggestQuery, location="query")
+    @blp.arguments(DispatchSuggestQuery(), location="query")
     @blp.response(200, DispatchSuggestionSchema)
     def get(self, args):
         """The departments the catalogue suggests for a category and district, with the reason."""

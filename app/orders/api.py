@@ -27,7 +27,7 @@ blp = tenant_blueprint(
 @blp.route("")
 class Orders(MethodView):
     @requires("orders.read")
-    @blp.arguments(OrderQuery, location="query")
+    @blp.arguments(OrderQuery(), location="query")
     @blp.response(200, OrderOut(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -40,7 +40,7 @@ class Orders(MethodView):
         return [present(o, principal) for o in rows]
 
     @requires("orders.create")
-    @blp.arguments(OrderCreate)
+    @blp.arguments(OrderCreate())
     @blp.response(201, OrderOut)
     @blp.doc(
         parameters=[
@@ -71,7 +71,7 @@ class Orders(MethodView):
 @blp.route("/<int:order_id>")
 class OrderItem(MethodView):
     @requires("orders.read")
-    @blp.arguments(OrderRead, location="query")
+    @blp.arguments(OrderRead(), location="query")
     @blp.response(200, OrderOut)
     def get(self, args, order_id):
         """One order; `?reveal=phone` shows the caller's phone to roles that need it (audited)."""
@@ -97,7 +97,7 @@ def _register_action(name: str) -> None:
 
     class ActionView(MethodView):
         @requires(action.permission)
-        @blp.arguments(ACTION_BODIES[name])
+        @blp.arguments(ACTION_BODIES[name]())
         @blp.response(200, OrderOut)
         @blp.doc(
             parameters=[

@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, literal, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Text, cast, func, literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tenants import current_tenant, db
@@ -24,10 +23,10 @@ from ..errors import DomainError
 from ..pii import PhoneVault, mask_phone, normalize_phone
 from ..pii.crypto import InvalidPhone
 from . import references
+from .intake_sql import insert_statement
 from .models import ORDER_NUMBER_SEQ, IdempotencyKey, Order
 from .service import actor_of, notify, now
 
-ORDERS = Order.__table__
 REPEAT_WINDOW = timedelta(days=30)
 REPEAT_LIMIT = 5
 
@@ -65,28 +64,6 @@ def _order_number(received_local_date: str):
     return func.concat(literal(f"{prefix}-{received_local_date}-"), serial)
 
 
-def _repeats_cte(values: dict[str, Any]):
-    """Earlier orders from the same caller, or the same place and subject, in the window (重复诉求)."""
-    clauses = []
-    if values.get("caller_phone_hash"):
-        clauses.append(ORDERS.c.caller_phone_hash == values["caller_phone_hash"])
-    if values.get("district_code") and values.get("address"):
-        clauses.append(
-            (ORDERS.c.district_code == values["district_code"])
-            & (ORDERS.c.category_code == values["category_code"])
-            & (ORDERS.c.address == values["address"])
-        )
-    if not clauses:
-        return None
-    return (
-        select(ORDERS.c.id, ORDERS.c.number, ORDERS.c.status, ORDERS.c.created_at, ORDERS.c.caller_phone_hash)
-        .where(or_(*clauses), ORDERS.c.created_at >= now() - REPEAT_WINDOW, ORDERS.c.status != "merged")
-        .order_by(ORDERS.c.created_at.desc())
-        .limit(REPEAT_LIMIT)
-        .cte("repeats")
-    )
-
-
 class NewOrder:
     """A just-inserted order as plain data: intake builds no ORM entity (one statement, no flush)."""
 
@@ -98,42 +75,20 @@ class NewOrder:
         ]
 
 
-def _insert(values: dict[str, Any]) -> NewOrder:
-    """INSERT ... RETURNING the whole row, with the repeat search folded into the same statement."""
-    repeats = _repeats_cte(values)
-    stmt = insert(ORDERS)
-    found = literal_column("'[]'")
-    if repeats is not None:
-        values["repeat_of_id"] = select(repeats.c.id).limit(1).scalar_subquery()
-        found = select(
-            func.coalesce(
-                func.json_agg(
-                    aggregate_order_by(
-                        func.json_build_object(
-                            "id",
-                            repeats.c.id,
-                            "number",
-                            repeats.c.number,
-                            "status",
-                            repeats.c.status,
-                            "created_at",
-                            repeats.c.created_at,
-                            "caller_phone_hash",
-                            repeats.c.caller_phone_hash,
-                        ),
-                        repeats.c.created_at.desc(),
-                    )
-                ),
-                literal_column("'[]'::json"),
-            )
-        ).scalar_subquery()
-        stmt = stmt.add_cte(repeats)
-    row = (
-        db.session.execute(stmt.values(**values).returning(*ORDERS.c, found.label("repeats"))).one()._mapping
-    )
-    data = {k: v for k, v in row.items() if k != "repeats"}
-    found_rows = row["repeats"] if isinstance(row["repeats"], list) else json.loads(row["repeats"] or "[]")
-    return NewOrder(data, found_rows)
+def _insert(values: dict[str, Any], number_prefix: str) -> NewOrder:
+    """INSERT ... RETURNING the whole row, the repeat search folded into the same statement."""
+    same_caller = values["caller_phone_hash"] is not None
+    same_place = bool(values["district_code"] and values["address"])
+    stmt = insert_statement(current_tenant().schema, same_caller, same_place)
+    params = {
+        **values,
+        "number_prefix": number_prefix,
+        "repeat_since": now() - REPEAT_WINDOW,
+        "repeat_limit": REPEAT_LIMIT,
+    }
+    row = dict(db.session.execute(stmt, params).one()._mapping)
+    found = row.pop("repeats")
+    return NewOrder(row, found if isinstance(found, list) else json.loads(found or "[]"))
 
 
 def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +96,9 @@ def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
         "caller_name": caller.get("name"),
         "caller_language": caller.get("language"),
         "caller_needs": caller.get("needs") or [],
+        "caller_phone_enc": None,
+        "caller_phone_hash": None,
+        "caller_phone_masked": None,
     }
     if caller.get("phone"):
         try:
@@ -192,8 +150,8 @@ def intake(
     values.update(
         due_at=deadlines.due_at, warn_at=deadlines.warn_at, sla_fallback=bool(deadlines.fallback_years)
     )
-    values["number"] = _order_number(references.local_date(received))
-    order = _insert(values)
+    prefix = f"{current_tenant().order_prefix}-{references.local_date(received)}-"
+    order = _insert(values, prefix)
     if idempotency_key:
         db.session.execute(
             IdempotencyKey.__table__.update()

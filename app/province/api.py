@@ -84,7 +84,7 @@ def _supervision_fact(row: Any) -> dict:
 @blp.route("/orders")
 class ProvinceOrders(MethodView):
     @requires("province.read")
-    @blp.arguments(ProvinceOrderQuery, location="query")
+    @blp.arguments(ProvinceOrderQuery(), location="query")
     @blp.response(200, OrderFactOut(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -95,7 +95,7 @@ class ProvinceOrders(MethodView):
 @blp.route("/kpis")
 class ProvinceKpis(MethodView):
     @requires("province.read")
-    @blp.arguments(KpiQuery, location="query")
+    @blp.arguments(KpiQuery(), location="query")
     @blp.response(200, KpiOut)
     @blp.doc(summary="Standard hotline KPIs of the whole province", description=KPI_DOC)
     def get(self, args):
@@ -106,7 +106,7 @@ class ProvinceKpis(MethodView):
 @blp.route("/transfers")
 class ProvinceTransfers(MethodView):
     @requires("province.read")
-    @blp.arguments(TransferQuery, location="query")
+    @blp.arguments(TransferQuery(), location="query")
     @blp.response(200, TransferOut(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -131,7 +131,7 @@ class ProvinceTransfer(MethodView):
 @blp.route("/transfers/<int:transfer_id>/decide")
 class ProvinceTransferDecision(MethodView):
     @requires("province.decide_transfer")
-    @blp.arguments(DecisionIn)
+    @blp.arguments(DecisionIn())
     @blp.response(200, TransferOut)
     def post(self, body, transfer_id):
         """Settle a disputed transfer: `handled_by` target or source. 409 unless disputed."""
@@ -142,7 +142,7 @@ class ProvinceTransferDecision(MethodView):
 @blp.route("/supervisions")
 class ProvinceSupervisions(MethodView):
     @requires("province.read")
-    @blp.arguments(SupervisionQuery, location="query")
+    @blp.arguments(SupervisionQuery(), location="query")
     @blp.response(200, SupervisionFactOut(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
@@ -150,7 +150,7 @@ class ProvinceSupervisions(MethodView):
         return [_supervision_fact(r) for r in queries.page(queries.supervisions(args), pagination_parameters)]
 
     @requires("province.supervise")
-    @blp.arguments(ProvinceSuperviseIn)
+    @blp.arguments(ProvinceSuperviseIn())
     @blp.response(201, SupervisionFactOut)
     def post(self, body):
         """Supervise (省级督办) any city's open order with a note and a response deadline."""

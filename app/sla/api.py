@@ -28,7 +28,7 @@ def _dump(row) -> dict:
 @blp.route("/deadline")
 class Deadline(MethodView):
     @requires("sla.read")
-    @blp.arguments(DeadlineQuerySchema, location="query")
+    @blp.arguments(DeadlineQuerySchema(), location="query")
     @blp.response(200, DeadlineSchema)
     def get(self, args):
         """Preview a deadline: `appeal_type` + `urgency` for the policy, or `working_days` for raw arithmetic.
@@ -56,15 +56,15 @@ class Policies(MethodView):
 @blp.route("/policies/<string:appeal_type>/<string:urgency>")
 class Policy(MethodView):
     @requires("sla.read")
-    @blp.arguments(PolicyPathSchema, location="path")
+    @blp.arguments(PolicyPathSchema(), location="path")
     @blp.response(200, PolicySchema)
     def get(self, path, appeal_type, urgency):
         """One policy."""
         return _dump(service.get_policy(**path))
 
     @requires("sla.manage")
-    @blp.arguments(PolicyPathSchema, location="path")
-    @blp.arguments(PolicyInSchema)
+    @blp.arguments(PolicyPathSchema(), location="path")
+    @blp.arguments(PolicyInSchema())
     @blp.response(200, PolicySchema)
     def put(self, path, limits, appeal_type, urgency):
         """Replace this city's limits for one appeal type and urgency; other cities are unaffected.

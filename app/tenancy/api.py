@@ -33,7 +33,7 @@ class Tenants(MethodView):
         return provision.list_tenants()
 
     @requires("tenants.manage")
-    @blp.arguments(TenantCreateSchema)
+    @blp.arguments(TenantCreateSchema())
     @blp.response(201, TenantSchema)
     def post(self, body):
         """Provision a city tenant: schema, migrations, reference data, IdP group."""
