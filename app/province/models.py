@@ -134,8 +134,8 @@ class KpiDelta(_Counters, ProvinceBase):
     day: Mapped[date] = mapped_column(Date)
     tenant_id: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(32))
-
-    __table_args__ = (Index("ix_kpi_delta_tenant_id_dim_day", "tenant_id", "dim", "day"),)
+    # No secondary index on purpose: the table holds a few seconds of changes (scans are cheap),
+    # and every order change inserts up to four rows here.
 
 
 class Transfer(ProvinceBase):

@@ -106,7 +106,6 @@ def upgrade() -> None:
         sa.Column("handling_days", sa.Numeric(14, 3), nullable=False),
         schema=S,
     )
-    op.create_index("ix_kpi_delta_tenant_id_dim_day", "kpi_delta", ["tenant_id", "dim", "day"], schema=S)
 
     op.create_table(
         "transfers",
