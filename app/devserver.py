@@ -122,7 +122,7 @@ def _banner(port: int) -> None:
         "12345 hotline platform is up (Ctrl-C stops everything started here)",
         f"  API docs        {base}/api/docs   (OpenAPI: {base}/api/openapi.json)",
         f"  Health          {base}/healthz  {base}/readyz",
-        f"  Portals         {base}/",
+        f"  Metrics         {base}/metrics",
         f"  Dev IdP         {base}/idp/realms/hotline/.well-known/openid-configuration",
         "  Demo logins     password 'demo' for all:",
         "                  province.admin, province.supervisor",

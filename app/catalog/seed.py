@@ -35,7 +35,8 @@ def insert_missing(model: type, rows: list[dict]) -> int:
     """Insert rows whose key (or any unique key) is not taken yet; returns how many went in."""
     if not rows:
         return 0
-    result = db.session.execute(insert(model).values(rows).on_conflict_do_nothing())
+    # Core on the session's connection (same transaction and schema): an accurate rowcount.
+    result = db.session.connection().execute(insert(model.__table__).values(rows).on_conflict_do_nothing())
     return result.rowcount
 
 
