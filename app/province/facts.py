@@ -157,7 +157,18 @@ SELECT dim, day, tenant_id, key, {sums} FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 
 ON CONFLICT (dim, day, tenant_id, key) DO UPDATE SET {bump}"""
 
 
+def _insert_new_sql() -> str:
+    """A new order has no previous fact: a plain insert and its contribution, nothing to look up."""
+    cols = ", ".join(FACT_COLUMNS)
+    return f"""
+WITH new AS (SELECT {cols} FROM jsonb_populate_record(NULL::province.order_facts, CAST(:fact AS jsonb))),
+up AS (INSERT INTO province.order_facts ({cols}) SELECT {cols} FROM new),
+m AS ({_measure_rows("new", "1")})
+{_rollup_insert("m", "kpi_delta")}"""
+
+
 UPSERT = text(_upsert_sql())
+INSERT_NEW = text(_insert_new_sql())
 FOLD = text(_fold_sql())
 FOLD_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('province-kpi-fold'))")
 # Rollups of one tenant recomputed from its facts (rebuild, bench loader).
@@ -184,15 +195,18 @@ SELECT dim, day, tenant_id, key, {sums} FROM (
 CURRENT_ROLLUPS = text(_current_sql())
 
 
-def write(order: Any, tenant_id: int, cal=None) -> None:
-    """Upsert the fact of ``order`` and move the rollups by its change (one statement)."""
+def write(order: Any, tenant_id: int, cal=None, *, new: bool = False) -> None:
+    """Upsert the fact of ``order`` and move the rollups by its change (one statement).
+
+    ``new``: the order was just created (intake), so there is no earlier fact to subtract.
+    """
     fact = json.dumps(project(order, tenant_id, cal), default=str, ensure_ascii=False)
-    db.session.execute(UPSERT, {"fact": fact})
+    db.session.execute(INSERT_NEW if new else UPSERT, {"fact": fact})
 
 
 def observe_order(order: Any, event: str) -> None:
     """The orders observer (registered by the app factory): every change, same transaction."""
-    write(order, current_tenant().id)
+    write(order, current_tenant().id, new=event == "received")
 
 
 def fold() -> int:
