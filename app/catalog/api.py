@@ -67,6 +67,7 @@ class Categories(MethodView):
         """Add a city category (major NN, or minor NNMM under major NN)."""
         cat = service.create_category(body, _actor())
         db.session.commit()
+        service.changed()
         return cat
 
 
@@ -85,6 +86,7 @@ class CategoryItem(MethodView):
         """Rename, change the hints, retire (active=false) or reactivate."""
         cat = service.update_category(code, body, _actor())
         db.session.commit()
+        service.changed()
         return cat
 
 
@@ -108,6 +110,7 @@ class Departments(MethodView):
         """Add a department of this city."""
         dept = service.create_department(body, _actor())
         db.session.commit()
+        service.changed()
         return dept
 
 
@@ -126,6 +129,7 @@ class DepartmentItem(MethodView):
         """Rename, set the duty phone, retire (active=false) or reactivate."""
         dept = service.update_department(code, body, _actor())
         db.session.commit()
+        service.changed()
         return dept
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from tenants.db import db
 
 from ..errors import Conflict, DomainError, NotFound
+from ..memo import forget
 from .models import APPEAL_TYPES, Category, Department, District
 
 __all__ = [
@@ -60,6 +61,16 @@ def _status(stmt: Select, model: Any, status: str) -> Select:
     if status == "inactive":
         return stmt.where(model.active.is_(False))
     return stmt
+
+
+# Other domains memoize look-ups of this city's catalog under this scope (app.memo).
+MEMO_SCOPE = "catalog"
+
+
+def changed() -> None:
+    """Drop this process's memo of the bound city's catalog (call after an edit commits);
+    other processes see the edit within ``app.memo.TTL`` seconds."""
+    forget(MEMO_SCOPE)
 
 
 # -- look-ups used by other domains --------------------------------------------------------

@@ -27,7 +27,7 @@ def local_date(at: datetime) -> str:
     return at.astimezone(LOCAL).strftime("%Y%m%d")
 
 
-CATALOG_SCOPE = "catalog"  # app.catalog forgets it after every edit
+CATALOG_SCOPE = catalog.MEMO_SCOPE  # catalog.changed() drops it after every edit
 
 
 def _leaf_category(code: str) -> bool:

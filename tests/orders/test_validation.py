@@ -131,3 +131,20 @@ def test_non_json_bodies(orders: OrdersApi):
 def test_no_intake_body_causes_a_5xx(orders: OrdersApi, body):
     resp = orders.client.post(orders.url(), json=body, headers=orders.auth("agent@shijiazhuang"))
     assert resp.status_code < 500, (body, resp.get_json())
+
+
+def test_a_retired_category_is_refused_at_once(orders: OrdersApi):
+    """Intake memoizes catalog look-ups; an edit in this process drops the memo immediately."""
+    sup = orders.auth("city_supervisor@shijiazhuang")
+    body = {"code": "0299", "name": "临时类别", "name_en": "Temporary", "parent_code": "02"}
+    assert (
+        orders.client.post(orders.url().replace("/orders", "/categories"), json=body, headers=sup).status_code
+        == 201
+    )
+    assert orders.intake(category_code="0299").status_code == 201  # memoized as a valid leaf now
+    retire = orders.client.patch(
+        orders.url().replace("/orders", "/categories/0299"), json={"active": False}, headers=sup
+    )
+    assert retire.status_code == 200
+    refused = orders.intake(category_code="0299")
+    assert refused.status_code == 422 and "0299" in refused.get_json()["message"]

@@ -9,26 +9,15 @@ composite of those roles in the realm file) have them.
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
 from . import current_idp
+from .admin_access import MANAGE, READ_GROUPS, READ_USERS, AdminError, needs
 from .store import Conflict
-from .tokens import InvalidToken
 
 blp = Blueprint("devidp_admin", __name__, url_prefix="/idp/admin/realms/<realm>")
-
-READ_USERS = {"view-users", "manage-users", "query-users"}
-READ_GROUPS = {"view-users", "manage-users", "query-groups"}
-MANAGE = {"manage-users"}
-
-
-class AdminError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 @blp.errorhandler(AdminError)
@@ -41,36 +30,6 @@ def _admin_error(exc: AdminError):
 def _check_realm(endpoint, values):
     if (values or {}).pop("realm", None) != current_idp().realm.name:
         abort(Response('{"error":"Realm not found."}', 404, mimetype="application/json"))
-
-
-def _roles_of_caller() -> set[str]:
-    idp = current_idp()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        raise AdminError(401, "HTTP 401 Unauthorized")
-    try:
-        claims = idp.tokens.verify(token.strip(), "Bearer")
-    except InvalidToken as exc:
-        raise AdminError(401, "HTTP 401 Unauthorized") from exc
-    if claims.get("sid") and not idp.sessions.active(claims["sid"]):
-        raise AdminError(401, "HTTP 401 Unauthorized")
-    user = idp.store.user(id=claims.get("sub", ""))
-    if user is None or not user["enabled"]:
-        raise AdminError(401, "HTTP 401 Unauthorized")
-    return set(((claims.get("resource_access") or {}).get("realm-management") or {}).get("roles") or [])
-
-
-def needs(any_of: set[str]):
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not _roles_of_caller() & any_of:
-                raise AdminError(403, "HTTP 403 Forbidden")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _flag(name: str) -> bool | None:
