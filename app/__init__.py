@@ -29,7 +29,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
     redis_client.configure(settings.redis_url)
-    api.init_app(app)
+    from .rest import converters
+    from .rest.openapi import OperationsPlugin
+
+    converters.install(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [OperationsPlugin(app)]})
 
     from .errors import register_error_handlers
 

@@ -7,10 +7,10 @@ the cheapest way to ask "may I act in this city?" (403 otherwise).
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants.context import current_tenant
 
+from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from .http import current_principal, requires
 from .policy import MATRIX, allowed

@@ -8,9 +8,9 @@ Monday-Friday (flagged). A write is seen by the next request in every process.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth.http import current_principal, requires
+from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from . import service
 from .schemas import CalendarEntryInSchema, CalendarEntrySchema, DayPathSchema, YearQuerySchema

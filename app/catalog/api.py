@@ -7,6 +7,7 @@ from flask.views import MethodView
 from tenants.db import db
 
 from ..auth.http import current_principal, requires
+from ..rest import responds
 from ..tenancy.scope import tenant_blueprint
 from . import service
 from .paging import page_of
@@ -62,6 +63,7 @@ class Categories(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(CategoryCreateSchema())
+    @blp.doc(**responds(409))
     @blp.response(201, CategorySchema)
     def post(self, body):
         """Add a city category (major NN, or minor NNMM under major NN)."""
@@ -81,6 +83,7 @@ class CategoryItem(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(CategoryPatchSchema())
+    @blp.doc(**responds(409))
     @blp.response(200, CategorySchema)
     def patch(self, body, code: str):
         """Rename, change the hints, retire (active=false) or reactivate."""
@@ -105,6 +108,7 @@ class Departments(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(DepartmentCreateSchema())
+    @blp.doc(**responds(409))
     @blp.response(201, DepartmentSchema)
     def post(self, body):
         """Add a department of this city."""
@@ -124,6 +128,7 @@ class DepartmentItem(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(DepartmentPatchSchema())
+    @blp.doc(**responds(409))
     @blp.response(200, DepartmentSchema)
     def patch(self, body, code: str):
         """Rename, set the duty phone, retire (active=false) or reactivate."""

@@ -8,6 +8,7 @@ from tenants.db import db
 
 from ..auth.http import current_principal, requires
 from ..catalog.paging import page_of
+from ..rest import responds
 from ..tenancy.scope import tenant_blueprint
 from . import service
 from .schemas import (
@@ -45,6 +46,7 @@ class Rules(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(DispatchRuleCreateSchema())
+    @blp.doc(**responds(409))
     @blp.response(201, DispatchRuleSchema)
     def post(self, body):
         """Add a rule; one per (category, district or any), departments must be active."""
@@ -63,6 +65,7 @@ class RuleItem(MethodView):
 
     @requires("catalog.manage")
     @blp.arguments(DispatchRulePatchSchema())
+    @blp.doc(**responds(409))
     @blp.response(200, DispatchRuleSchema)
     def patch(self, body, rule_id: int):
         """Change the departments or note, retire (active=false) or reactivate."""

@@ -9,12 +9,12 @@ from tenants import current_tenant, db
 
 from ..audit import service as audit
 from ..auth.http import current_principal, requires
-from ..errors import DomainError
 from ..metrics import orders_received
+from ..rest import link, responds
 from ..tenancy.scope import tenant_blueprint
 from . import actions, queries
 from .intake import intake
-from .schemas import ACTION_BODIES, OrderCreate, OrderOut, OrderQuery, OrderRead, TimelineEntry
+from .schemas import ACTION_BODIES, IntakeHeaders, OrderCreate, OrderOut, OrderQuery, OrderRead, TimelineEntry
 from .service import etag, get_visible, parse_if_match
 from .views import present
 from .workflow import ACTIONS
@@ -24,11 +24,43 @@ blp = tenant_blueprint(
 )
 
 
+def _links(order_id: str, actions: list[str], *, reads: bool = True) -> dict:
+    """OpenAPI links from a response naming an order to what may follow (the workflow as data)."""
+    links = {}
+    if reads:
+        links["GetOrder"] = link(
+            "orders.OrderItem", "get", "Read this order", tenant=TENANT, order_id=order_id
+        )
+        links["GetTimeline"] = link(
+            "orders.OrderTimeline", "get", "Its timeline", tenant=TENANT, order_id=order_id
+        )
+    for name in actions:
+        title = "".join(p.title() for p in name.split("-"))
+        links[title] = link(
+            f"orders.action_{name.replace('-', '_')}",
+            "post",
+            ACTIONS[name].summary,
+            tenant=TENANT,
+            order_id=order_id,
+        )
+    return links
+
+
+def _next_actions(state: str | None, from_states: tuple[str, ...] = ()) -> list[str]:
+    """Actions allowed once an order is in ``state`` (unchanged: one of ``from_states``)."""
+    states = {state} if state else set(from_states)
+    return [name for name, a in ACTIONS.items() if states & set(a.from_states)]
+
+
+TENANT = "$request.path.tenant"
+
+
 @blp.route("")
 class Orders(MethodView):
     @requires("orders.read")
     @blp.arguments(OrderQuery(), location="query")
     @blp.response(200, OrderOut(many=True))
+    @blp.doc(responses={200: {"links": _links("$response.body#/0/id", list(ACTIONS))}})
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List orders visible to you (handlers: their department's), newest first."""
@@ -41,22 +73,12 @@ class Orders(MethodView):
 
     @requires("orders.create")
     @blp.arguments(OrderCreate())
+    @blp.arguments(IntakeHeaders(), location="headers", error_status_code=400)
     @blp.response(201, OrderOut)
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "schema": {"type": "string"},
-                "description": "same key and body return the same order",
-            }
-        ]
-    )
-    def post(self, body):
+    @blp.doc(responses={201: {"links": _links("$response.body#/id", _next_actions("received"))}})
+    def post(self, body, sent):
         """Take an appeal (受理) from any channel; flags repeat appeals (重复诉求) for merging."""
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 255:
-            raise DomainError("Idempotency-Key must be 1-255 characters", status=400)
+        key = sent["idempotency_key"]
         principal = current_principal()
         order, created = intake(principal, body, key)
         db.session.commit()
@@ -73,6 +95,7 @@ class OrderItem(MethodView):
     @requires("orders.read")
     @blp.arguments(OrderRead(), location="query")
     @blp.response(200, OrderOut)
+    @blp.doc(responses={200: {"links": _links("$request.path.order_id", list(ACTIONS), reads=False)}})
     def get(self, args, order_id):
         """One order; `?reveal=phone` shows the caller's phone to roles that need it (audited)."""
         principal = current_principal()
@@ -107,7 +130,15 @@ def _register_action(name: str) -> None:
                     "schema": {"type": "string"},
                     "description": "the order's ETag; 412 when stale",
                 }
-            ]
+            ],
+            responses={
+                200: {
+                    "links": _links(
+                        "$request.path.order_id", _next_actions(action.to_state, action.from_states)
+                    )
+                },
+                **responds(409, 412)["responses"],
+            },
         )
         def post(self, body, order_id):
             principal = current_principal()

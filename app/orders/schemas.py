@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..rest import Schema
 from .workflow import (
     APPEAL_TYPES,
     CHANNELS,
@@ -157,6 +158,18 @@ class OrderQuery(Schema):
     number = fields.String(validate=validate.Length(max=40), load_default=None)
     created_from = fields.DateTime(load_default=None)
     created_to = fields.DateTime(load_default=None)
+
+
+class IntakeHeaders(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Length(1, 255),
+        metadata={
+            "description": "same key and body return the same order, never a second one",
+            "example": "2f1c6f7e-6a43-4b8e-9d0e-3a7c1b2d4e5f",
+        },
+    )
 
 
 class OrderRead(Schema):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants import current_tenant, db
 
 from ..auth.http import current_principal, requires
 from ..errors import NotFound
 from ..orders.workflow import OPEN_STATES
+from ..rest import Blueprint, responds
 from ..tenancy.scope import tenant_blueprint
 from . import kpis, queries, supervision, transfers
 from .facts import FACT_COLUMNS
@@ -132,6 +132,7 @@ class ProvinceTransfer(MethodView):
 class ProvinceTransferDecision(MethodView):
     @requires("province.decide_transfer")
     @blp.arguments(DecisionIn())
+    @blp.doc(**responds(409))
     @blp.response(200, TransferOut)
     def post(self, body, transfer_id):
         """Settle a disputed transfer: `handled_by` target or source. 409 unless disputed."""
@@ -189,6 +190,7 @@ def _transfer_action(name: str, doc: str, run, body_schema=None) -> None:
     class TransferAction(MethodView):
         @requires("transfers.respond")
         @city_blp.arguments(body_schema or TransferReasonIn)
+        @city_blp.doc(**responds(409))
         @city_blp.response(200, TransferOut)
         def post(self, body, transfer_id):
             t = run(current_principal(), transfer_id, body)
@@ -234,6 +236,7 @@ class OrderSupervisions(MethodView):
 class SupervisionAnswer(MethodView):
     @requires("supervision.answer")
     @city_blp.arguments(AnswerIn)
+    @city_blp.doc(**responds(409))
     @city_blp.response(200, SupervisionOut)
     def post(self, body, order_id, supervision_id):
         """Answer a supervision (督办回复); the province sees it answered. 409 when already answered."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants import provision
 from tenants.context import UnknownTenant
 
 from ..auth.http import requires
 from ..errors import Conflict, DomainError, NotFound
+from ..rest import Blueprint, responds
 from .schemas import TenantCreateSchema, TenantSchema
 
 blp = Blueprint(
@@ -34,6 +34,7 @@ class Tenants(MethodView):
 
     @requires("tenants.manage")
     @blp.arguments(TenantCreateSchema())
+    @blp.doc(**responds(409, 503))
     @blp.response(201, TenantSchema)
     def post(self, body):
         """Provision a city tenant: schema, migrations, reference data, IdP group."""
