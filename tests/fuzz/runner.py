@@ -3,9 +3,11 @@
 Used by ``tests/fuzz/test_openapi_fuzz.py`` (a few seconds per account inside ``make test``) and
 by ``make fuzz`` (``FUZZ_MINUTES`` per account). The fuzzer gets real tokens from the dev IdP
 through ``tests/fuzz/hooks.py``; the accounts are the realm's demo users and service accounts.
-Every phase runs (examples, coverage, fuzzing, stateful), sharing the time budget
-(schemathesis keeps a share for the later phases); operations come from the spec, so new
-endpoints are fuzzed without a change here.
+Operations come from the spec, so new endpoints are fuzzed without a change here.
+
+Every phase runs (examples, coverage, fuzzing, stateful). In a long run one schemathesis process
+shares the budget across them; in a budget of seconds, coverage alone would spend it all, so the
+short run gives each half of the phases its own process and time (``stages``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.support.services import ROOT
 TARGET_TENANT = "shijiazhuang"
 CHECKS = ("not_a_server_error", "status_code_conformance", "response_schema_conformance")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+SHORT_STAGES = (("examples", "coverage"), ("fuzzing", "stateful"))
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,10 @@ ACCOUNTS = (
 
 
 @dataclass
-class FuzzResult:
-    account: Account
+class StageResult:
+    """One schemathesis process: its phases, exit code, JSON report and console output."""
+
+    phases: tuple[str, ...]
     seconds: int
     exit_code: int
     report: dict = field(repr=False)
@@ -64,17 +69,36 @@ class FuzzResult:
         """Test cases schemathesis generated and sent (a stateful scenario counts its steps)."""
         return int(self.report.get("test_cases", {}).get("generated", 0))
 
+
+@dataclass
+class FuzzResult:
+    account: Account
+    stages: list[StageResult]
+
+    @property
+    def generated(self) -> int:
+        return sum(stage.generated for stage in self.stages)
+
+    @property
+    def seconds(self) -> int:
+        return sum(stage.seconds for stage in self.stages)
+
     @property
     def failures(self) -> list[dict]:
-        return list(self.report.get("failures", []))
+        return [f for stage in self.stages for f in stage.report.get("failures", [])]
 
     @property
     def errors(self) -> list:
-        return list(self.report.get("errors", []))
+        return [e for stage in self.stages for e in stage.report.get("errors", [])]
 
     @property
     def phases(self) -> dict[str, str]:
-        return {name: p.get("status") for name, p in self.report.get("phases", {}).items()}
+        """Each phase's status in the stage that ran it (success, failure, error or skip)."""
+        return {
+            name: stage.report.get("phases", {}).get(name, {}).get("status", "missing")
+            for stage in self.stages
+            for name in stage.phases
+        }
 
     def summary(self) -> str:
         phases = ", ".join(f"{k} {v}" for k, v in self.phases.items())
@@ -82,31 +106,39 @@ class FuzzResult:
 
     def explain(self) -> str:
         """The fuzzer's own account of what failed (with a curl line per failure), for assert messages."""
-        failing = self.output.split("FAILURES", 1)[-1] if "FAILURES" in self.output else self.output
-        return failing[-20000:]
+        parts = []
+        for stage in self.stages:
+            out = stage.output
+            parts.append(out.split("FAILURES", 1)[-1] if "FAILURES" in out else out[-3000:])
+        return "\n".join(parts)[-20000:]
 
 
 def budget_seconds() -> int:
     """``FUZZ_MINUTES`` (make fuzz) or ``FUZZ_SECONDS`` per account; a few seconds in make test."""
     if os.environ.get("FUZZ_MINUTES"):
         return max(1, round(float(os.environ["FUZZ_MINUTES"]) * 60))
-    return int(os.environ.get("FUZZ_SECONDS", "5"))
+    return int(os.environ.get("FUZZ_SECONDS", "8"))
 
 
 def _toml(value) -> str:
     return json.dumps(value)  # JSON strings, numbers, booleans and arrays are valid TOML
 
 
-def write_config(path: Path, account: Account, workdir: Path, seed: int | None) -> Path:
+def write_config(
+    path: Path, account: Account, workdir: Path, phases: tuple[str, ...], seconds: int, seed: int | None
+) -> Path:
+    # few examples per operation and pass: the fuzzing phase cycles through every operation
+    # again and again until the time is spent, instead of spending it all on the first ones
+    max_examples = 5 if seconds < 60 else 25
     lines = [
+        f"generation.max-examples = {max_examples}",
         "checks.enabled = false",
         *(f"checks.{name}.enabled = true" for name in CHECKS),
-        "phases.enabled = false",
-        *(f"phases.{name}.enabled = true" for name in PHASES),
+        *(f"phases.{name}.enabled = {_toml(name in phases)}" for name in PHASES),
         "generation.no-shrink = false",
         f"generation.database = {_toml(str(workdir / 'examples'))}",
         f"cache.directory = {_toml(str(workdir / 'cache'))}",
-        "suppress-health-check = [\"all\"]",
+        'suppress-health-check = ["all"]',
         "workers = 1",
     ]
     if seed is not None:
@@ -117,10 +149,31 @@ def write_config(path: Path, account: Account, workdir: Path, seed: int | None) 
     return path
 
 
-def run(account: Account, base_url: str, workdir: Path, *, seconds: int, seed: int | None = None) -> FuzzResult:
+def stages(seconds: int) -> list[tuple[tuple[str, ...], int]]:
+    """(phases, seconds) per process: all phases in one when the budget is minutes, else halves."""
+    if seconds >= 60:
+        return [(PHASES, seconds)]
+    return [(phases, max(1, seconds // len(SHORT_STAGES))) for phases in SHORT_STAGES]
+
+
+def run(
+    account: Account, base_url: str, workdir: Path, *, seconds: int, seed: int | None = None
+) -> FuzzResult:
+    return FuzzResult(
+        account,
+        [
+            run_stage(account, base_url, workdir / f"{account.name}-{i}", phases=phases, seconds=s, seed=seed)
+            for i, (phases, s) in enumerate(stages(seconds))
+        ],
+    )
+
+
+def run_stage(
+    account: Account, base_url: str, workdir: Path, *, phases: tuple[str, ...], seconds: int, seed: int | None
+) -> StageResult:
     workdir.mkdir(parents=True, exist_ok=True)
-    config = write_config(workdir / f"{account.name}.toml", account, workdir, seed)
-    report_path = workdir / f"{account.name}.json"
+    config = write_config(workdir / "schemathesis.toml", account, workdir, phases, seconds, seed)
+    report_path = workdir / "report.json"
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
@@ -146,4 +199,4 @@ def run(account: Account, base_url: str, workdir: Path, *, seconds: int, seed: i
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds * 2 + 300)
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return FuzzResult(account, seconds, proc.returncode, report, proc.stdout + proc.stderr)
+    return StageResult(phases, seconds, proc.returncode, report, proc.stdout + proc.stderr)
