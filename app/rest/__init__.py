@@ -1,4 +1,4 @@
-"""The parts every HTTP API blueprint shares (docs/architecture.md, "Request path").
+"""The parts every HTTP API blueprint shares (README, "HTTP API: bounds, OpenAPI, fuzzing").
 
 - ``Blueprint``: flask-smorest's, with bounded pagination; every API blueprint is one.
 - ``Schema``: marshmallow's, refusing text PostgreSQL cannot store and integers it cannot hold.

@@ -1,4 +1,5 @@
-"""OpenAPI, completed from what the code already declares (docs/architecture.md, "HTTP API").
+"""OpenAPI, completed from what the code already declares (README, "HTTP API: bounds, OpenAPI,
+fuzzing").
 
 An apispec plugin reads each operation's view and route and adds, once for every blueprint:
 

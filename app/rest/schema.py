@@ -1,19 +1,36 @@
 """The base of every API schema: input the database cannot store is a 422 naming the field.
 
 PostgreSQL refuses NUL in text, UTF-8 cannot encode a lone surrogate (JSON may carry one as
-``"\\ud800"``), and an integer column holds at most a bigint. Without these rules such input
-reached psycopg and failed there as a 500 (docs/architecture.md, "Request path").
+``"\\ud800"``), an integer column holds at most a bigint, and a date-time near year 1 or 9999
+overflows Python's datetime as soon as it is moved to UTC or a day is added. Without these
+rules such input reached psycopg or the deadline arithmetic and failed there as a 500
+(README, "HTTP API: bounds, OpenAPI, fuzzing").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .limits import BIGINT_MAX, BIGINT_MIN, UNSTORABLE_MESSAGE, storable
+from .limits import BIGINT_MAX, BIGINT_MIN, FIRST_YEAR, LAST_YEAR, UNSTORABLE_MESSAGE, storable
+
+TIME_MESSAGE = f"a date or date-time in the years {FIRST_YEAR} to {LAST_YEAR}"
+
+
+def plausible_time(value: dt.date) -> None:
+    """Years the platform can compute with (converted to UTC first: the offset may move the year)."""
+    try:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        ok = FIRST_YEAR <= value.year <= LAST_YEAR
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ma.ValidationError(TIME_MESSAGE)
 
 
 def unstorable_text(value: Any) -> Any:
@@ -54,9 +71,12 @@ class Schema(ma.Schema):
         return data
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        """An integer field without bounds gets the bigint's (shown in OpenAPI as min/max)."""
+        """An integer field without bounds gets the bigint's (shown in OpenAPI as min/max); a date
+        or date-time field, the years the platform computes with (before the field's own rules)."""
         super().on_bind_field(field_name, field_obj)
-        for field in _integer_fields(field_obj):
+        for field in _fields_of(field_obj, (fields.DateTime, fields.Date)):
+            field.validators.insert(0, plausible_time)
+        for field in _fields_of(field_obj, fields.Integer):
             low, high = _bounds(field)
             if low is None or high is None:
                 field.validators.append(
@@ -66,11 +86,11 @@ class Schema(ma.Schema):
                 )
 
 
-def _integer_fields(field: fields.Field) -> list[fields.Integer]:
-    """The field itself, or the items of a list field, when they are integers."""
-    if isinstance(field, fields.Integer):
+def _fields_of(field: fields.Field, kinds) -> list[fields.Field]:
+    """The field itself, or the items of a list field, when they are of ``kinds``."""
+    if isinstance(field, kinds):
         return [field]
     inner = getattr(field, "inner", None)
-    if isinstance(inner, fields.Integer):
+    if isinstance(inner, kinds):
         return [inner]
     return []
