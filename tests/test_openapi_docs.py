@@ -56,7 +56,9 @@ def test_every_operation_has_a_human_description(spec):
         own = op.get("description", "").split(ROLES_PREFIX, 1)[0].strip()
         if not op.get("summary") or len(own) < 20:
             lacking.append(name)
-    assert not lacking, "operations without a summary and a description (docstring body):\n" + "\n".join(lacking)
+    assert not lacking, "operations without a summary and a description (docstring body):\n" + "\n".join(
+        lacking
+    )
 
 
 def test_every_request_body_has_an_example(spec):

@@ -16,8 +16,12 @@ depends_on = None
 
 def upgrade() -> None:
     # the identity sequence follows the column's type (PostgreSQL changes it with the column)
-    op.alter_column("dispatch_rules", "id", type_=sa.BigInteger, existing_type=sa.Integer, existing_nullable=False)
+    op.alter_column(
+        "dispatch_rules", "id", type_=sa.BigInteger, existing_type=sa.Integer, existing_nullable=False
+    )
 
 
 def downgrade() -> None:
-    op.alter_column("dispatch_rules", "id", type_=sa.Integer, existing_type=sa.BigInteger, existing_nullable=False)
+    op.alter_column(
+        "dispatch_rules", "id", type_=sa.Integer, existing_type=sa.BigInteger, existing_nullable=False
+    )
