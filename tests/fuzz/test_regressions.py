@@ -209,3 +209,35 @@ def test_a_response_deadline_at_the_end_of_time_is_422(api, order):
         json={"note": "x", "response_due_at": "9999-12-31T23:59:59-14:00"},
     )
     assert assert_error(resp, 422)["errors"]["json"]["response_due_at"]
+
+
+# -- found by `make fuzz` (3 minutes per account) -------------------------------------------------------
+def test_retiring_a_rule_while_naming_an_unknown_department_is_422(api):
+    """The department check was skipped for a rule being retired; the foreign key then failed."""
+    rule = api("GET", f"{SJZ}/dispatch-rules?page_size=1").get_json()[0]
+    resp = api(
+        "PATCH",
+        f"{SJZ}/dispatch-rules/{rule['id']}",
+        "city_supervisor@shijiazhuang",
+        json={
+            "active": 0,
+            "assist_departments": ["cgj", "zjj"],
+            "lead_department": "a0",
+            "note": "增加住建局协办",
+        },
+    )
+    assert assert_error(resp, 422)["errors"]["json"]["lead_department"]
+    assert api("GET", f"{SJZ}/dispatch-rules/{rule['id']}").get_json() == rule
+
+
+def test_province_orders_not_overdue_and_supervised(api):
+    """``overdue=false`` negated a text clause (SQLAlchemy asserted)."""
+    url = (
+        "/api/v1/province/orders?tenant=shijiazhuang&status=received&category_code=0&channel=phone"
+        "&appeal_type=consultation&lead_department=0&number=0000000000000000000000000000000000000000"
+        "&overdue=false&supervised=true&created_from=2000-01-01T00%3A00%3A00Z&created_to=2000-01-01T00%3A00%3A00Z"
+        "&page=1&page_size=10"
+    )
+    resp = api("GET", url, "province.supervisor")
+    assert resp.status_code == 200 and resp.get_json() == []
+    assert api("GET", "/api/v1/province/orders?overdue=false", "province.supervisor").status_code == 200
