@@ -7,8 +7,7 @@ Operations come from the spec, so new endpoints are fuzzed without a change here
 
 Every phase runs (examples, coverage, fuzzing, stateful). In a long run one schemathesis process
 shares the budget across them; in a budget of seconds, the first phases would spend it all, so
-the short run gives coverage one process and the other phases another, each half the time
-(``stages``).
+the short run splits them over three processes (``stages``).
 """
 
 from __future__ import annotations
@@ -25,8 +24,10 @@ from tests.support.services import ROOT
 TARGET_TENANT = "shijiazhuang"
 CHECKS = ("not_a_server_error", "status_code_conformance", "response_schema_conformance")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-# coverage (boundary values: ids past the maximum, the longest strings) in a process of its own
-SHORT_STAGES = (("coverage",), ("examples", "fuzzing", "stateful"))
+# In a short run each group of phases gets its own process and share of the time: coverage
+# (boundary values: ids past the maximum, the longest strings), the documented examples, then
+# fuzzing and stateful (which share theirs).
+SHORT_STAGES = ((("coverage",), 0.3), (("examples",), 0.2), (("fuzzing", "stateful"), 0.5))
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def stages(seconds: int) -> list[tuple[tuple[str, ...], int]]:
     """(phases, seconds) per process: all phases in one when the budget is minutes, else halves."""
     if seconds >= 30:
         return [(PHASES, seconds)]
-    return [(phases, max(1, seconds // len(SHORT_STAGES))) for phases in SHORT_STAGES]
+    return [(phases, max(1, round(seconds * share))) for phases, share in SHORT_STAGES]
 
 
 def run(
