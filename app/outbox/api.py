@@ -198,7 +198,11 @@ class CityDeadLetters(MethodView):
     @city_blp.response(200, MessageOut(many=True))
     @city_blp.paginate()
     def get(self, args, pagination_parameters):
-        """This city's dead letters, newest first (a province admin retries them)"""
+        """This city's dead letters, newest first
+
+        Messages of this city that ran out of attempts or were refused by their receiver, with
+        their last error (phone numbers masked). A province admin retries them.
+        """
         stmt = queries.dead_letters(args, [current_tenant().slug])
         return _listed(stmt, pagination_parameters, lambda r: queries.message_dict(r, r.tenant))
 
@@ -208,7 +212,11 @@ class CityDeadLetter(MethodView):
     @requires("outbox.read")
     @city_blp.response(200, MessageDetailOut)
     def get(self, message_id):
-        """One message of this city's outbox with its masked payload (any state)"""
+        """One message of this city's outbox
+
+        Any state (pending, delivered, dead), with the payload's personal data masked. 404 for an
+        id that is not in this city's outbox.
+        """
         return queries.message_dict(_message(message_id), current_tenant().slug, with_payload=True)
 
 
@@ -218,6 +226,10 @@ class CityBacklog(MethodView):
     @city_blp.response(200, LineOut(many=True))
     @city_blp.paginate()
     def get(self, pagination_parameters):
-        """This city's destinations with messages waiting, longest waiting first"""
+        """This city's destinations with messages waiting, longest waiting first
+
+        One row per destination: how many wait, since when, and the head they wait for (its
+        attempts, next attempt, last error; `adapter_missing` when its adapter is not installed).
+        """
         stmt = queries.backlog([current_tenant().slug])
         return _listed(stmt, pagination_parameters, queries.line_dict)

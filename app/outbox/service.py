@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tenants import current_tenant, current_tenant_or_none, db
 
+from ..pii.redact import mask_text
 from .models import OutboxMessage
 from .registry import Rejected, route
 
@@ -202,7 +203,7 @@ def _attempt(session: Session, message: OutboxMessage) -> Exception | None:
 
 def _failed(message: OutboxMessage, exc: Exception, policy: RetryPolicy, now: datetime) -> None:
     message.attempts += 1
-    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    message.last_error = mask_text(f"{type(exc).__name__}: {exc}")[:2000]  # receivers echo payloads
     if isinstance(exc, Rejected) or message.attempts >= policy.max_attempts:
         message.dead_at = now
         log.error(

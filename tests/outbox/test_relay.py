@@ -102,7 +102,8 @@ def test_escalations_wait_visibly_and_are_never_marked_delivered(orders, relay_i
     with tenant_context(SJZ):
         mid = db.session.scalar(
             select(OutboxMessage.id).where(
-                OutboxMessage.topic == "order.escalated", OutboxMessage.payload["order_id"].as_integer() == o["id"]
+                OutboxMessage.topic == "order.escalated",
+                OutboxMessage.payload["order_id"].as_integer() == o["id"],
             )
         )
     relay_in()
@@ -139,7 +140,9 @@ def test_a_failed_handler_leaves_no_writes_and_keeps_the_others_notes(
     assert (message(ok)["state"], message(bad)["attempts"]) == ("delivered", 1)
     with tenant_context(SJZ):
         assert db.session.get(TenantSetting, f"probe:{line}") is None
-        written = db.session.scalars(select(AuditEntry.action).where(AuditEntry.data["key"].astext == line)).all()
+        written = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.data["key"].astext == line)
+        ).all()
     assert written == ["test.delivered"]
 
 
