@@ -43,7 +43,7 @@ class Settings:
     log_level: str = "INFO"
     max_content_length: int = 1024 * 1024
     default_locale: str = "zh"
-    outbox_max_attempts: int = 8  # then the message is a dead letter (docs/outbox.md)
+    outbox_max_attempts: int = 8  # then the message is a dead letter
     outbox_retry_base_seconds: float = 10.0  # first retry delay, doubled per attempt, with jitter
     outbox_retry_max_seconds: float = 3600.0
 

@@ -1,4 +1,7 @@
-"""Transactional outbox: anything leaving the transaction goes through here (docs/outbox.md)."""
+"""Transactional outbox: anything leaving the transaction goes through here.
+
+See docs/architecture.md, "Outbox".
+"""
 
 from __future__ import annotations
 
