@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, func, select, true
+from sqlalchemy import and_, event, func, select, true, update
 from sqlalchemy.orm import Session
 
 from tenants import current_tenant, current_tenant_or_none, db
@@ -108,30 +108,49 @@ def pending(table=OutboxMessage.__table__):
 
 
 def due_lines(now: datetime):
-    """Destinations whose oldest pending message is due: an index skip scan, O(destinations).
+    """(destination, head id) of each line whose head, its oldest pending message, is due.
 
-    A long backlog behind a failing head costs nothing here: only each line's head is read.
+    A recursive skip scan over ix_outbox_line (destination, id): one index probe per line, so
+    a long backlog behind a failing head costs nothing. Ordering by (destination, id) under an
+    inequality leaves the planner no other index to walk.
     """
     o = OutboxMessage.__table__
-    inner = o.alias("next_line")
-    lines = (
-        select(func.min(o.c.destination).label("destination")).where(pending(o)).cte("lines", recursive=True)
-    )
+    step = o.alias("next_line")
+    first = select(o.c.destination, o.c.id).where(pending(o)).order_by(o.c.destination, o.c.id).limit(1)
+    lines = first.cte("lines", recursive=True)
     following = (
-        select(func.min(inner.c.destination))
-        .where(pending(inner), inner.c.destination > lines.c.destination)
-        .scalar_subquery()
-    )
-    lines = lines.union_all(select(following).where(lines.c.destination.is_not(None)))
-    h = o.alias("line_head")
-    head = (
-        select(h.c.available_at)
-        .where(pending(h), h.c.destination == lines.c.destination)
-        .order_by(h.c.id)
+        select(step.c.destination, step.c.id)
+        .where(pending(step), step.c.destination > lines.c.destination)
+        .order_by(step.c.destination, step.c.id)
         .limit(1)
-        .lateral("head")
+        .lateral("following")
     )
-    return select(lines.c.destination).join(head, true()).where(head.c.available_at <= now)
+    lines = lines.union_all(
+        select(following.c.destination, following.c.id).select_from(lines).join(following, true())
+    )
+    head = o.alias("line_head")
+    return (
+        select(lines.c.destination, lines.c.id)
+        .join(head, head.c.id == lines.c.id)
+        .where(head.c.available_at <= now)
+    )
+
+
+def due_messages(now: datetime, held: set[str], batch: int):
+    """Ids of the pending messages of due lines (up to ``batch`` per line from its head), oldest first."""
+    due = due_lines(now).cte("due")
+    o = OutboxMessage.__table__
+    per_line = (
+        select(o.c.id)
+        .where(pending(o), o.c.destination == due.c.destination, o.c.id >= due.c.id)
+        .order_by(o.c.id)
+        .limit(batch)
+        .lateral("per_line")
+    )
+    stmt = select(per_line.c.id).select_from(due).join(per_line, true())
+    if held:
+        stmt = stmt.where(due.c.destination.not_in(held))
+    return stmt.order_by(per_line.c.id).limit(batch)
 
 
 def relay(batch: int = BATCH) -> int:
@@ -164,11 +183,11 @@ def _relay_batch(batch: int, policy: RetryPolicy, held: set[str]) -> tuple[int, 
     session = db.session
     session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, current_tenant().id)))
     now = datetime.now(UTC)
-    stmt = select(OutboxMessage).where(pending(), OutboxMessage.destination.in_(due_lines(now)))
-    if held:
-        stmt = stmt.where(OutboxMessage.destination.not_in(held))
-    messages = session.scalars(stmt.order_by(OutboxMessage.id).limit(batch)).all()
-    delivered = 0
+    ids = select(due_messages(now, held, batch).subquery().c.id)
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    ).all()
+    delivered: list[int] = []
     for message in messages:
         if message.destination in held:
             continue  # an earlier message of this line is not through: keep the order
@@ -180,11 +199,16 @@ def _relay_batch(batch: int, policy: RetryPolicy, held: set[str]) -> tuple[int, 
             held.add(message.destination)
             _failed(message, failure, policy, now)
             continue
-        message.delivered_at = now
-        message.attempts += 1
-        delivered += 1
+        delivered.append(message.id)
+    if delivered:  # one statement for the batch, not one UPDATE per message
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(delivered))
+            .values(delivered_at=now, attempts=OutboxMessage.attempts + 1),
+            execution_options={"synchronize_session": False},
+        )
     session.commit()
-    return delivered, len(messages)
+    return len(delivered), len(messages)
 
 
 def _attempt(session: Session, message: OutboxMessage) -> Exception | None:
