@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -182,7 +182,8 @@ def _clear_nudge() -> None:
 def _relay_batch(batch: int, policy: RetryPolicy, held: set[str]) -> tuple[int, int]:
     session = db.session
     session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, current_tenant().id)))
-    now = datetime.now(UTC)
+    # the database's clock, the one that stamped available_at: no skew between hosts delays a line
+    now = session.scalar(select(func.clock_timestamp()))
     ids = select(due_messages(now, held, batch).subquery().c.id)
     messages = session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
@@ -282,7 +283,6 @@ def retry(
         stmt = stmt.where(OutboxMessage.destination == destination)
     session = db.session
     messages = session.scalars(stmt.order_by(OutboxMessage.id).with_for_update()).all()
-    now = datetime.now(UTC)
     for m in messages:
         audit.record(
             "outbox.retried",
@@ -294,8 +294,8 @@ def retry(
             attempts=m.attempts,
             dead_at=m.dead_at.isoformat(),
         )
-        m.dead_at, m.attempts, m.available_at = None, 0, now
-        m.retried_at, m.retried_by = now, actor.name
+        m.dead_at, m.attempts, m.available_at = None, 0, func.now()
+        m.retried_at, m.retried_by = func.now(), actor.name
     if messages:
         mark_for_relay(session)
     return list(messages)

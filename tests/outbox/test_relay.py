@@ -191,3 +191,20 @@ def orders(client, auth_headers, two_tenants):
     from tests.orders.conftest import OrdersApi
 
     return OrdersApi(client, auth_headers)
+
+
+def test_a_commit_after_a_relay_started_queues_the_next_relay(topic, put, relay_in, line):
+    """At most one relay per city waits in the queue, and none is lost to the dedupe."""
+    from app.extensions import redis_client
+    from app.jobs import queue
+
+    redis_client.conn.flushdb()
+    t = topic(Receiver())
+    put(t, line)
+    assert queue("outbox").count == 1  # the commit queued a relay
+    put(t, line)
+    assert queue("outbox").count == 1  # one is already waiting: it will see this message too
+    relay_in()  # a relay starts (here in-process): the flag is cleared
+    put(t, line)
+    assert queue("outbox").count == 2  # so the next commit queues another
+    redis_client.conn.flushdb()
