@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]{1,30}$", error="a city slug, e.g. shijiazhuang")
 TOPIC = validate.Regexp(r"^[a-z][a-z0-9_.-]{0,63}$", error="a topic, e.g. order.escalated")
-DESTINATION = validate.Length(1, 160)
+DESTINATION = validate.Regexp(r"^[A-Za-z0-9_.:@/-]{1,160}$", error="a destination, e.g. emergency:110")
 MESSAGE_ID = validate.Range(1, 2**63 - 1)
 STATES = ("pending", "delivered", "dead")
 

@@ -180,6 +180,8 @@ def test_roles_and_cities_are_checked(client, auth_headers, dead, message, user,
         ("/dead-letters?topic=" + "x" * 200, 422),
         ("/backlog?tenant=nowhere", 422),
         ("/dead-letters?page=99999999999", 200),
+        ("/dead-letters?destination=city%3A%00x", 422),
+        ("/dead-letters?destination=%ED%A0%80", 422),
     ],
 )
 def test_bad_input_is_a_clear_4xx(client, auth_headers, two_tenants, path, status):
