@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean translations vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Web catalogs (admin_portal/translations): extract, merge new strings, compile the .mo files.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F admin_portal/babel.cfg -k _l -o admin_portal/translations/messages.pot --no-location --omit-header .
+	$(VENV)/bin/pybabel update -i admin_portal/translations/messages.pot -d admin_portal/translations --no-location --width 110
+	$(VENV)/bin/pybabel compile -d admin_portal/translations
+
+# Vendored front-end assets, fetched again from the npm registry (admin_portal/static/vendor/MANIFEST.json).
+vendor: $(STAMP)
+	$(PY) -m admin_portal.vendor fetch
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _install_unit_of_work_hooks()
     _register_identity(app, settings)
     _register_blueprints(app, api)
+    _register_web(app, settings)
     _register_provisioning()
     _register_schedule()
     _register_cli(app)
@@ -127,6 +128,16 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (province_blp, province_city_blp):
         api.register_blueprint(blp)
+
+
+def _register_web(app: Flask, settings: Settings) -> None:
+    """The web areas (admin_portal: /, /desk/, /dept/, /province/) and reply attachments' storage."""
+    from .attachments.service import init_app as init_attachments
+
+    init_attachments(app, settings)
+    import admin_portal
+
+    admin_portal.init_app(app, settings)
 
 
 def _register_provisioning() -> None:

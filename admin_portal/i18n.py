@@ -1,0 +1,162 @@
+"""Chinese first, English switchable (Flask-Babel; catalogs under admin_portal/translations).
+
+Message ids are English; ``zh`` (the default) and ``en`` catalogs are compiled in the
+repository (``pybabel compile -d admin_portal/translations``). The language is a cookie, so
+the landing page before sign-in speaks it too. Times are shown in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel, format_datetime
+from flask_babel import lazy_gettext as _l
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LANGUAGES = {"zh": "中文", "en": "English"}
+LANG_COOKIE = "hotline_lang"
+
+
+def select_locale() -> str:
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in LANGUAGES else "zh"
+
+
+def init_app(app: Flask, settings) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["dt"] = local_time
+    app.jinja_env.filters["day"] = lambda value: local_time(value, "yyyy-MM-dd")
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals.update(LABELS, timeline_label=timeline_label)
+
+
+def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """UTC from the database, shown in Asia/Shanghai (BABEL_DEFAULT_TIMEZONE)."""
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+# -- names of domain values (codes stay English in the database and the API) --------------
+STATUS = {
+    "received": _l("Received"),
+    "dispatched": _l("Awaiting sign-for"),
+    "in_progress": _l("In progress"),
+    "replied": _l("Replied"),
+    "closed": _l("Closed"),
+    "returned": _l("Returned"),
+    "reopened": _l("Reopened"),
+    "transferred": _l("Transferred"),
+    "merged": _l("Merged"),
+}
+STATUS_TONE = {  # Bootstrap colour of each status tag
+    "received": "primary",
+    "dispatched": "info",
+    "in_progress": "warning",
+    "replied": "purple",
+    "closed": "success",
+    "returned": "danger",
+    "reopened": "danger",
+    "transferred": "secondary",
+    "merged": "secondary",
+}
+CHANNEL = {
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "mailbox": _l("Mailbox"),
+    "web": _l("Website"),
+    "app": _l("App"),
+    "miniprogram": _l("Mini program"),
+    "wechat": _l("WeChat"),
+    "110": _l("110 hand-over"),
+}
+APPEAL_TYPE = {
+    "consultation": _l("Consultation"),
+    "help": _l("Request for help"),
+    "complaint": _l("Complaint"),
+    "report": _l("Report"),
+    "suggestion": _l("Suggestion"),
+    "praise": _l("Praise"),
+}
+URGENCY = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
+NEEDS = {
+    "elderly": _l("Elderly"),
+    "disability": _l("Disability"),
+    "sign_language": _l("Sign language"),
+    "foreign_language": _l("Foreign language"),
+    "dialect": _l("Dialect"),
+    "minor": _l("Minor"),
+    "other": _l("Other needs"),
+}
+OUTCOME = {"resolved": _l("Resolved"), "explained": _l("Explained"), "unresolved": _l("Unresolved")}
+SATISFACTION = {
+    "satisfied": _l("Satisfied"),
+    "basically_satisfied": _l("Basically satisfied"),
+    "dissatisfied": _l("Dissatisfied"),
+}
+ASSIGNMENT_ROLE = {"lead": _l("Lead"), "assist": _l("Assisting")}
+ASSIGNMENT_STATUS = {
+    "pending": _l("Awaiting sign-for"),
+    "accepted": _l("Signed for"),
+    "replied": _l("Replied"),
+    "returned": _l("Returned"),
+    "cancelled": _l("Cancelled"),
+}
+EMERGENCY = {
+    "110": _l("110 Police"),
+    "119": _l("119 Fire and rescue"),
+    "120": _l("120 Ambulance"),
+    "122": _l("122 Traffic police"),
+}
+LANGUAGE_OF_CALLER = {"zh": _l("Mandarin"), "yue": _l("Cantonese"), "en": _l("English"), "other": _l("Other")}
+ACTION = {
+    "dispatch": _l("Dispatch"),
+    "accept": _l("Sign for"),
+    "assist-reply": _l("Assisting reply"),
+    "return": _l("Return"),
+    "reject-return": _l("Refuse the return"),
+    "request-extension": _l("Request an extension"),
+    "approve-extension": _l("Approve the extension"),
+    "reject-extension": _l("Reject the extension"),
+    "reply": _l("Reply"),
+    "reject-reply": _l("Send the reply back"),
+    "close": _l("Close"),
+    "callback": _l("Callback"),
+    "reopen": _l("Reopen"),
+    "supervise": _l("Supervise"),
+    "merge": _l("Merge"),
+    "transfer": _l("Transfer to another city"),
+    "escalate": _l("Hand over to 110/119/120/122"),
+}
+TIMELINE = {  # audit entry actions
+    "order.received": _l("Received"),
+    "order.merged_in": _l("A duplicate was merged in"),
+    "caller.phone_revealed": _l("Caller phone viewed"),
+    "supervision.answered": _l("Supervision answered"),
+    "attachment.added": _l("Attachment added"),
+}
+
+
+def timeline_label(action: str) -> str:
+    if action in TIMELINE:
+        return str(TIMELINE[action])
+    name = action.removeprefix("order.")
+    return str(ACTION.get(name, action))
+
+
+LABELS = {
+    "STATUS": STATUS,
+    "STATUS_TONE": STATUS_TONE,
+    "CHANNEL": CHANNEL,
+    "APPEAL_TYPE": APPEAL_TYPE,
+    "URGENCY": URGENCY,
+    "NEEDS": NEEDS,
+    "OUTCOME": OUTCOME,
+    "SATISFACTION": SATISFACTION,
+    "ASSIGNMENT_ROLE": ASSIGNMENT_ROLE,
+    "ASSIGNMENT_STATUS": ASSIGNMENT_STATUS,
+    "EMERGENCY": EMERGENCY,
+    "ACTION": ACTION,
+    "LANGUAGE_OF_CALLER": LANGUAGE_OF_CALLER,
+}
