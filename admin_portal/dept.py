@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import Forbidden
 from app.orders import worklists
+from tenants import current_tenant_or_none
 
 from . import orderpage
 from .lists import order_page, parse_args
@@ -41,7 +42,7 @@ NAV = (
 def _area():
     principal = g.get("web_principal")
     context = {"area_title": _l("Department web")}
-    if principal is not None and g.get("area_tenant") is not None:
+    if principal is not None and current_tenant_or_none() is not None:
         context.update(
             nav=build(NAV, principal),
             alerts_url=url_for("dept.alerts"),

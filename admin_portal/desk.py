@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.catalog import service as catalog
 from app.errors import Forbidden
 from app.orders import worklists
+from tenants import current_tenant_or_none
 
 from . import intake, orderpage
 from .lists import order_page, parse_args
@@ -62,7 +63,7 @@ NAV = (
 @blp.context_processor
 def _area():
     principal = g.get("web_principal")
-    if principal is None or g.get("area_tenant") is None:
+    if principal is None or current_tenant_or_none() is None:
         return {"area_title": _l("City hotline desk")}
     return {
         "area_title": _l("City hotline desk"),

@@ -4,7 +4,7 @@
 files, each at most ``attachment_max_bytes``, of a type recognised from the content (PDF,
 images, Office documents) whose name ends as that type does. ``attach`` stores the bytes
 and records a row and an audit entry in the caller's transaction; when that transaction
-rolls back, the stored files are deleted again.
+ends without a commit, the stored files are deleted again.
 """
 
 from __future__ import annotations
@@ -152,7 +152,10 @@ def _after_commit(session: Session) -> None:
     session.info.pop(_SAVED, None)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_transaction_end(session: Session, transaction) -> None:
+    """A transaction that ended without a commit (rollback, or a session closed after an error)."""
+    if transaction.parent is not None:
+        return
     for key in session.info.pop(_SAVED, None) or []:
         try:
             current_app.extensions["attachment_storage"].delete(key)
@@ -166,4 +169,4 @@ def init_app(app: Flask, settings) -> None:
     app.extensions["attachment_storage"] = DiskStorage(root)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

@@ -56,3 +56,15 @@ def sign_in(client, username: str, password: str = "demo", next_url: str = "/") 
 def web(app, two_tenants):
     """web("agent@shijiazhuang") -> a signed-in WebUser."""
     return lambda username, password="demo": WebUser(app, username, password)
+
+
+@pytest.fixture
+def orders_api(client, auth_headers, two_tenants):
+    """The orders API as the demo users (minted tokens): sets orders up for the pages."""
+    from tests.orders.conftest import OrdersApi
+
+    return OrdersApi(client, auth_headers)
+
+
+def text_of(resp) -> str:
+    return resp.get_data(as_text=True)
