@@ -31,8 +31,8 @@ format: $(STAMP)
 
 # Web catalogs (admin_portal/translations): extract, merge new strings, compile the .mo files.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F admin_portal/babel.cfg -k _l -o admin_portal/translations/messages.pot --no-location --omit-header .
-	$(VENV)/bin/pybabel update -i admin_portal/translations/messages.pot -d admin_portal/translations --no-location --width 110
+	$(VENV)/bin/pybabel extract -F admin_portal/babel.cfg -k _l -o admin_portal/translations/messages.pot --no-location --omit-header admin_portal
+	$(VENV)/bin/pybabel update -i admin_portal/translations/messages.pot -d admin_portal/translations --width 110 --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d admin_portal/translations
 
 # Vendored front-end assets, fetched again from the npm registry (admin_portal/static/vendor/MANIFEST.json).

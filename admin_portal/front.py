@@ -6,10 +6,12 @@ endpoints and, in development only, the demo logins); signed-in users go to thei
 
 from __future__ import annotations
 
+import hashlib
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
 from .i18n import LANG_COOKIE, LANGUAGES
 from .security import csrf, secure_headers
@@ -25,7 +27,23 @@ blp = Blueprint(
 )
 blp.after_request(secure_headers)
 register_error_pages(blp)
+_digests: dict[str, str] = {}
 
+
+def asset(filename: str) -> str:
+    """The URL of a static file with its content digest, so browsers may cache it for a day."""
+    if filename not in _digests:
+        _digests[filename] = hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:12]
+    return url_for("front.static", filename=filename, v=_digests[filename])
+
+
+def _max_age(filename: str) -> int | None:
+    return 86400 if request.args.get("v") else None
+
+
+blp.get_send_file_max_age = _max_age  # type: ignore[method-assign]
+
+STATIC = Path(__file__).resolve().parent / "static"
 DEMO_DEPARTMENTS = ("zjj", "cgj", "sthjj", "scjgj", "rsj")
 
 
@@ -58,6 +76,12 @@ def index():
             return error_page(403, "your account has no web area (service accounts use the API)")
         return redirect(home)
     return render_template("front.html", signin_error=None, **front_context())
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on pages that name none (the IdP's login form)."""
+    return redirect(url_for("front.static", filename="img/favicon.svg"), code=301)
 
 
 @blp.post("/lang")

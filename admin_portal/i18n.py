@@ -29,6 +29,7 @@ def init_app(app: Flask, settings) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["dt"] = local_time
     app.jinja_env.filters["day"] = lambda value: local_time(value, "yyyy-MM-dd")
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals.update(LABELS, timeline_label=timeline_label)
 
@@ -36,6 +37,14 @@ def init_app(app: Flask, settings) -> None:
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """UTC from the database, shown in Asia/Shanghai (BABEL_DEFAULT_TIMEZONE)."""
     return format_datetime(value, fmt) if value is not None else ""
+
+
+def filesize(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 # -- names of domain values (codes stay English in the database and the API) --------------

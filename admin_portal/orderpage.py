@@ -66,7 +66,7 @@ def _context(order, data: dict, *, errors=None, failed_action=None, form=None) -
     if "transfer" in can:
         here = current_tenant().slug
         context["cities"] = [t for t in list_tenants() if t["status"] == "active" and t["slug"] != here]
-    if "merge" in can and order.repeat_of_id:
+    if order.repeat_of_id:
         context["repeat_of"] = queries_one(order.repeat_of_id)
     return context
 

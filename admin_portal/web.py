@@ -102,10 +102,11 @@ def error_page(status: int, message: str | None = None):
 
 def init_context(app) -> None:
     """What every page's layout needs."""
-    from .front import platform_version
+    from .front import asset, platform_version
 
     settings = app.extensions["settings"]
     version = platform_version()
+    app.jinja_env.globals["asset"] = asset
 
     @app.context_processor
     def _layout():

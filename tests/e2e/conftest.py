@@ -78,6 +78,10 @@ class Session:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+        )
 
     def sign_in(self, password: str = "demo"):
         page = self.page
