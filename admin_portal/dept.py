@@ -15,7 +15,7 @@ from app.orders import worklists
 from tenants import current_tenant_or_none
 
 from . import orderpage
-from .lists import order_page, parse_args
+from .lists import order_list
 from .names import reference_names
 from .navigation import Group, Link, build
 from .web import area_blueprint
@@ -70,15 +70,9 @@ def inbox():
     name = request.args.get("list", "to_sign")
     if name not in worklists.INBOX:
         abort(404)
-    args = parse_args()
-    rows, pager = order_page(g.web_principal, worklists.INBOX, name, args)
     context = {
-        "rows": rows,
-        "pager": pager,
-        "list_name": name,
+        **order_list(g.web_principal, worklists.INBOX, name, "dept.order"),
         "list_title": LIST_TITLES[name],
-        "args": args,
-        "names": reference_names(),
         "list_endpoint": "dept.inbox",
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "order-table":

@@ -9,14 +9,13 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.catalog import service as catalog
 from app.errors import Forbidden
 from app.orders import worklists
 from tenants import current_tenant_or_none
 
 from . import intake, orderpage
-from .lists import order_page, parse_args
-from .names import reference_names
+from .lists import order_list
+from .names import category_choices, district_choices
 from .navigation import Group, Link, build
 from .web import area_blueprint
 
@@ -91,36 +90,23 @@ def orders():
     name = request.args.get("list", "all")
     if name not in worklists.DESK:
         abort(404)
-    args = parse_args()
-    rows, pager = order_page(g.web_principal, worklists.DESK, name, args)
     context = {
-        "rows": rows,
-        "pager": pager,
-        "list_name": name,
+        **order_list(g.web_principal, worklists.DESK, name, "desk.order"),
         "list_title": LIST_TITLES[name],
-        "args": args,
-        "names": reference_names(),
+        "list_titles": LIST_TITLES,
         "list_endpoint": "desk.orders",
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "order-table":
         return render_template("components/order_table.html", **context)
-    return render_template("desk/orders.html", **context, majors=_category_choices(), districts=_districts())
+    return render_template(
+        "desk/orders.html", **context, majors=category_choices(), districts=district_choices()
+    )
 
 
 @blp.get(T + "/alerts")
 def alerts():
     counts = worklists.counts(g.web_principal, worklists.DESK, ("to_dispatch", "due_soon", "overdue"))
     return render_template("components/alerts.html", counts=counts, list_endpoint="desk.orders")
-
-
-def _category_choices():
-    cats = catalog.list_categories()
-    majors = [c for c in cats if not c.is_leaf]
-    return [(m, [c for c in cats if c.parent_code == m.code]) for m in majors]
-
-
-def _districts():
-    return catalog.list_districts()
 
 
 intake.register(blp)

@@ -19,3 +19,23 @@ def reference_names() -> dict[str, dict[str, str]]:
         }
 
     return memo(catalog.MEMO_SCOPE, ("web-names",), load)
+
+
+def category_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Active majors with their active minors: (code, name, [(code, name)]), for filters."""
+
+    def load():
+        cats = catalog.list_categories()
+        return [
+            (m.code, m.name, [(c.code, c.name) for c in cats if c.parent_code == m.code])
+            for m in cats
+            if not m.is_leaf
+        ]
+
+    return memo(catalog.MEMO_SCOPE, ("web-category-choices",), load)
+
+
+def district_choices() -> list[tuple[str, str]]:
+    return memo(
+        catalog.MEMO_SCOPE, ("web-districts",), lambda: [(d.code, d.name) for d in catalog.list_districts()]
+    )

@@ -116,8 +116,12 @@ def init_context(app) -> None:
             return {}
         from flask_babel import get_locale
 
+        from .i18n import resolved
+
+        lang = str(get_locale() or "zh")
         return {
-            "lang": str(get_locale() or "zh"),
+            **resolved(lang),  # label tables as plain strings of this language
+            "lang": lang,
             "principal": g.get("web_principal"),
             "city": current_tenant_or_none(),
             "poll_seconds": settings.web_poll_seconds,

@@ -1,4 +1,4 @@
-"""Reply attachments (答复附件).
+"""Reply attachments (答复附件); an index for department order lists.
 
 Revision ID: t0500
 Revises: t0300
@@ -34,7 +34,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("storage_key", name="uq_reply_attachments_storage_key"),
     )
     op.create_index("ix_reply_attachments_order_id", "reply_attachments", ["order_id"])
+    # A department sees every order it was ever assigned: its inbox, its list count and the API's
+    # handler list probe (department_code, order_id) without the active flag.
+    op.create_index("ix_assignments_department_order", "assignments", ["department_code", "order_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignments_department_order", table_name="assignments")
     op.drop_table("reply_attachments")
