@@ -216,3 +216,86 @@ def test_alerts_fragment_counts_the_lists(web, orders_api):
     orders_api.create()
     html = text_of(web("dispatcher@shijiazhuang").get(f"{DESK}/alerts"))
     assert 'data-testid="alert-to-dispatch"' in html
+
+
+def test_escalation_and_cross_city_transfer_from_the_order_page(web, orders_api):
+    user = web("dispatcher@shijiazhuang")
+    o = orders_api.create()
+    page = text_of(user.get(f"{DESK}/orders/{o['id']}"))
+    assert 'value="tangshan"' in page and 'value="shijiazhuang"' not in page  # other cities only
+    resp = user.post(
+        f"{DESK}/orders/{o['id']}/act/escalate",
+        {"target": "119", "reason": "疑似燃气泄漏", "version": o["version"]},
+        token_from=f"{DESK}/orders",
+    )
+    assert resp.status_code == 303
+    after = orders_api.get(o["id"]).get_json()
+    assert after["status"] == "transferred" and after["transferred_to"] == "119"
+    o = orders_api.create()
+    resp = user.post(
+        f"{DESK}/orders/{o['id']}/act/transfer",
+        {"to_tenant": "tangshan", "reason": "事发地在唐山", "version": o["version"]},
+        token_from=f"{DESK}/orders",
+    )
+    assert resp.status_code == 303
+    assert orders_api.get(o["id"]).get_json()["transferred_to"] == "tangshan"
+    o = orders_api.create()
+    own = user.post(
+        f"{DESK}/orders/{o['id']}/act/transfer",
+        {"to_tenant": "shijiazhuang", "reason": "x", "version": o["version"]},
+        token_from=f"{DESK}/orders",
+    )
+    assert own.status_code == 409
+
+
+def test_return_and_its_review(web, orders_api):
+    o = orders_api.create()
+    o = orders_api.ok(o["id"], "dispatch", "dispatcher", {"lead_department": "zjj"})
+    lead = web("handler.zjj@shijiazhuang")
+    resp = lead.post(
+        f"/dept/shijiazhuang/orders/{o['id']}/act/return",
+        {"reason": "不属于本单位职责", "version": o["version"]},
+        token_from="/dept/shijiazhuang/inbox",
+    )
+    assert resp.status_code == 303
+    dispatcher = web("dispatcher@shijiazhuang")
+    assert o["number"] in text_of(dispatcher.get(f"{DESK}/orders?list=returned"))
+    o = orders_api.get(o["id"]).get_json()
+    forms = set(re.findall(r'data-action="([a-z-]+)"', text_of(dispatcher.get(f"{DESK}/orders/{o['id']}"))))
+    assert {"reject-return", "dispatch", "transfer"} <= forms
+    resp = dispatcher.post(
+        f"{DESK}/orders/{o['id']}/act/reject-return",
+        {"reason": "属于住建职责", "version": o["version"]},
+        token_from=f"{DESK}/orders",
+    )
+    assert resp.status_code == 303 and orders_api.get(o["id"]).get_json()["status"] == "dispatched"
+
+
+def test_supervision_by_the_city_supervisor_answered_by_the_dispatcher(web, orders_api):
+    o = orders_api.create()
+    supervisor = web("city_supervisor@shijiazhuang")
+    resp = supervisor.post(
+        f"{DESK}/orders/{o['id']}/act/supervise",
+        {"note": "请加快办理", "version": o["version"]},
+        token_from=f"{DESK}/orders",
+    )
+    assert resp.status_code == 303
+    dispatcher = web("dispatcher@shijiazhuang")
+    page = text_of(dispatcher.get(f"{DESK}/orders/{o['id']}"))
+    assert 'data-testid="supervisions"' in page and "请加快办理" in page
+    sid = re.search(r"/supervisions/(\d+)/answer", page).group(1)
+    empty = dispatcher.post(
+        f"{DESK}/orders/{o['id']}/supervisions/{sid}/answer", {"answer": ""}, token_from=f"{DESK}/orders"
+    )
+    assert empty.status_code == 422
+    resp = dispatcher.post(
+        f"{DESK}/orders/{o['id']}/supervisions/{sid}/answer",
+        {"answer": "已督促住建局"},
+        token_from=f"{DESK}/orders",
+    )
+    assert resp.status_code == 303
+    assert "已督促住建局" in text_of(dispatcher.get(f"{DESK}/orders/{o['id']}"))
+    again = dispatcher.post(
+        f"{DESK}/orders/{o['id']}/supervisions/{sid}/answer", {"answer": "x"}, token_from=f"{DESK}/orders"
+    )
+    assert again.status_code == 409
