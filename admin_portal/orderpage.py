@@ -9,7 +9,7 @@ and 412 are the API's; a 422 shows the form again with what to fix.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
@@ -25,11 +25,13 @@ from app.orders.service import get_visible
 from app.orders.views import present
 from app.orders.workflow import ACTIONS, EMERGENCY_TARGETS, REPLY_OUTCOMES, SATISFACTION
 from app.province import supervision
+from app.province.schemas import AnswerIn
 from tenants import current_tenant, db
 from tenants.provision import list_tenants
 
 from . import forms
 from .available import available_actions
+from .i18n import ACTION
 from .names import reference_names
 
 T = "/<string:tenant>"
@@ -67,11 +69,11 @@ def _context(order, data: dict, *, errors=None, failed_action=None, form=None) -
         here = current_tenant().slug
         context["cities"] = [t for t in list_tenants() if t["status"] == "active" and t["slug"] != here]
     if order.repeat_of_id:
-        context["repeat_of"] = queries_one(order.repeat_of_id)
+        context["repeat_of"] = _visible_or_none(order.repeat_of_id)
     return context
 
 
-def queries_one(order_id: int):
+def _visible_or_none(order_id: int):
     """The repeated order, if this user may see it (for the one-click merge)."""
     try:
         return get_visible(g.web_principal, order_id)
@@ -135,14 +137,8 @@ def act(order_id: int, name: str):
         row = get_visible(principal, order_id)
         context = _context(row, present(row, principal), errors=errors, failed_action=name, form=form)
         return render_template("order.html", **context), 422
-    flash(gettext("%(action)s: done", action=gettext_action(name)))
+    flash(gettext("%(action)s: done", action=str(ACTION.get(name, name))))
     return _after_action(order_id)
-
-
-def gettext_action(name: str) -> str:
-    from .i18n import ACTION
-
-    return str(ACTION.get(name, name))
 
 
 def _after_action(order_id: int):
@@ -155,20 +151,19 @@ def _after_action(order_id: int):
 
 
 def _redirect(url: str):
-    from flask import redirect
-
-    return redirect(url, code=303)
+    return redirect(url, code=303)  # after a POST: the browser GETs the result
 
 
 def answer_supervision(order_id: int, supervision_id: int):
+    """The city answers a supervision (督办回复) through the API's schema and service."""
     principal = g.web_principal
     require(principal, "supervision.answer")
-    text = (request.form.get("answer") or "").strip()
-    if not 1 <= len(text) <= 2000:
+    body, errors = forms.load(AnswerIn(), request.form)
+    if errors:
         row = get_visible(principal, order_id)
-        errors = {f"answer-{supervision_id}": [gettext("Write an answer (at most 2000 characters)")]}
+        errors = {f"answer-{supervision_id}": errors.get("answer", [])}
         return render_template("order.html", **_context(row, present(row, principal), errors=errors)), 422
-    supervision.answer(principal, order_id, supervision_id, text)
+    supervision.answer(principal, order_id, supervision_id, body["answer"])
     db.session.commit()
     flash(gettext("Supervision answered"))
     return _redirect(url_for(".order", order_id=order_id))

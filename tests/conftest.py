@@ -85,14 +85,18 @@ def token_for(live_server):
 
 @pytest.fixture(scope="session")
 def auth_headers(app):
-    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user)."""
+    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user
+    until two minutes before the token expires: a long suite outlives a token's ten minutes)."""
+    import time
+
     from tests.support.identity import auth
 
-    cache: dict[str, dict[str, str]] = {}
+    cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     def get(username: str) -> dict[str, str]:
-        if username not in cache:
-            cache[username] = auth(app, username)
-        return cache[username]
+        hit = cache.get(username)
+        if hit is None or hit[0] < time.time():
+            cache[username] = (time.time() + 600 - 120, auth(app, username, lifetime=600))
+        return cache[username][1]
 
     return get

@@ -69,3 +69,23 @@ def test_desk_on_a_phone_and_in_english(user, api):
     page.keyboard.press("Tab")  # keyboard: the skip link comes first
     expect(page.locator(".skip-link")).to_be_focused()
     agent.shot("desk-orders-phone-en")
+
+
+def test_landing_page_and_the_provincial_placeholder(browser, site, user):
+    from tests.e2e.conftest import Session
+
+    visitor = Session(browser, site, "")
+    try:
+        page = visitor.goto("/")
+        expect(page.locator("h1")).to_have_text("12345政务服务便民热线平台")
+        expect(page.get_by_test_id("version")).to_contain_text("0.1.0")
+        for href in ("/api/docs", "/healthz", "/readyz"):
+            expect(page.locator(f'a[href="{href}"]').first).to_be_visible()
+        visitor.shot("front-door")
+    finally:
+        visitor.close()
+    supervisor = user("province.supervisor")
+    expect(supervisor.page.get_by_test_id("province-placeholder")).to_be_visible()
+    supervisor.shot("province-placeholder")
+    supervisor.sign_out()
+    expect(supervisor.page.get_by_test_id("signin")).to_be_visible()

@@ -39,6 +39,17 @@
       var form = evt.target;
       if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) evt.preventDefault();
     });
+    document.body.addEventListener("htmx:responseError", function (evt) {
+      // a partial update was refused (403, 409 ...): say so above the page, as text only
+      var doc = new DOMParser().parseFromString(evt.detail.xhr.responseText || "", "text/html");
+      var main = document.getElementById("main");
+      if (!main || evt.detail.xhr.status === 401) return;
+      var box = document.createElement("div");
+      box.className = "alert alert-danger py-2";
+      box.setAttribute("role", "alert");
+      box.textContent = (doc.body && doc.body.textContent.trim()) || String(evt.detail.xhr.status);
+      main.insertBefore(box, main.firstChild);
+    });
     document.body.addEventListener("click", function (evt) {
       var back = evt.target.closest && evt.target.closest("[data-back]");
       if (back && window.history.length > 1) { evt.preventDefault(); window.history.back(); }
