@@ -44,7 +44,7 @@ def _area():
     context = {"area_title": _l("Department web")}
     if principal is not None and current_tenant_or_none() is not None:
         context.update(
-            nav=build(NAV, principal),
+            nav=build(NAV, principal, default_list="to_sign"),
             alerts_url=url_for("dept.alerts"),
             order_endpoint="dept.order",
             department_name=reference_names()["department"].get(principal.department or "", ""),

@@ -24,9 +24,9 @@ class Group:
     links: tuple[Link, ...]
 
 
-def build(groups: tuple[Group, ...], principal: Principal) -> list[dict]:
+def build(groups: tuple[Group, ...], principal: Principal, default_list: str = "all") -> list[dict]:
     """The navigation for this user, the current page marked active."""
-    current = (request.endpoint, request.args.get("list"))
+    current = (request.endpoint, request.args.get("list") or default_list)
     out = []
     for group in groups:
         items = []
@@ -35,7 +35,7 @@ def build(groups: tuple[Group, ...], principal: Principal) -> list[dict]:
                 continue
             args = dict(link.args)
             active = request.endpoint == link.endpoint and (
-                not args.get("list") or args["list"] == (current[1] or "all")
+                not args.get("list") or args["list"] == current[1]
             )
             items.append({"label": link.label, "url": url_for(link.endpoint, **args), "active": active})
         if items:

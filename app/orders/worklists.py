@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, exists, false, func, select
 
 from tenants import db
 
@@ -81,8 +81,6 @@ def work_list(principal: Principal, lists: dict[str, ListRule], name: str, args:
 
 def counts(principal: Principal, lists: dict[str, ListRule], names: tuple[str, ...]) -> dict[str, int]:
     """How many orders each named list holds (the tabs' badges), in one round trip."""
-    from sqlalchemy import func
-
     columns = [
         select(func.count())
         .select_from(lists[n](order_query(principal, {}), principal).order_by(None).subquery())

@@ -22,6 +22,9 @@ def _dispatched(orders_api, lead="zjj", assists=("cgj",)):
 def test_inbox_lists_what_to_sign_for_and_moves_it_when_signed(web, orders_api):
     o = _dispatched(orders_api)
     lead = web("handler.zjj@shijiazhuang")
+    landing = text_of(lead.get(f"{DEPT}/inbox"))  # the default list: to sign for
+    assert o["number"] in landing
+    assert re.search(r'class="nav-link active" href="[^"]*list=to_sign" aria-current="page"', landing)
     assert o["number"] in text_of(lead.get(f"{DEPT}/inbox?list=to_sign"))
     assert o["number"] not in text_of(lead.get(f"{DEPT}/inbox?list=in_progress"))
     resp = lead.post(
