@@ -85,8 +85,11 @@ def token_for(live_server):
 
 @pytest.fixture(scope="session")
 def auth_headers(app):
-    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user
-    until two minutes before the token expires: a long suite outlives a token's ten minutes)."""
+    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user).
+
+    Tokens live 10 minutes; a cached one is minted again after 5, so a slow run never sends an
+    expired token.
+    """
     import time
 
     from tests.support.identity import auth
@@ -95,8 +98,8 @@ def auth_headers(app):
 
     def get(username: str) -> dict[str, str]:
         hit = cache.get(username)
-        if hit is None or hit[0] < time.time():
-            cache[username] = (time.time() + 600 - 120, auth(app, username, lifetime=600))
-        return cache[username][1]
+        if hit is None or time.monotonic() - hit[0] > 300:
+            hit = cache[username] = (time.monotonic(), auth(app, username))
+        return hit[1]
 
     return get

@@ -50,8 +50,8 @@ def mint(app: Flask, username: str, *, lifetime: int = 600, **overrides: Any) ->
     return app.extensions["devidp_keys"].sign(claims, lifetime=lifetime)
 
 
-def auth(app: Flask, username: str, *, lifetime: int = 600, **overrides: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint(app, username, lifetime=lifetime, **overrides)}"}
+def auth(app: Flask, username: str, **overrides: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint(app, username, **overrides)}"}
 
 
 # -- the real path: python-keycloak against the dev IdP served over HTTP ------------------------

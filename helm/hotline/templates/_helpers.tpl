@@ -169,6 +169,9 @@ ATTACHMENTS_PATH: {{ .Values.portal.attachmentsPath | quote }}
 ATTACHMENT_MAX_BYTES: {{ .Values.portal.attachmentMaxBytes | int | quote }}
 DB_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
+OUTBOX_MAX_ATTEMPTS: {{ .Values.outbox.maxAttempts | quote }}
+OUTBOX_RETRY_BASE_SECONDS: {{ .Values.outbox.retryBaseSeconds | quote }}
+OUTBOX_RETRY_MAX_SECONDS: {{ .Values.outbox.retryMaxSeconds | quote }}
 PYTHONUNBUFFERED: "1"
 PYTHONDONTWRITEBYTECODE: "1"
 HOME: "/tmp"
