@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench fuzz lint format clean
+.PHONY: run test bench fuzz lint format clean translations vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Web catalogs (admin_portal/translations): extract, merge new strings, compile the .mo files.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F admin_portal/babel.cfg -k _l -o admin_portal/translations/messages.pot --no-location --omit-header admin_portal
+	$(VENV)/bin/pybabel update -i admin_portal/translations/messages.pot -d admin_portal/translations --width 110 --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d admin_portal/translations
+
+# Vendored front-end assets, fetched again from the npm registry (admin_portal/static/vendor/MANIFEST.json).
+vendor: $(STAMP)
+	$(PY) -m admin_portal.vendor fetch
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _install_unit_of_work_hooks()
     _register_identity(app, settings)
     _register_blueprints(app, api)
+    _register_web(app, settings)
     _register_provisioning()
     _register_outbox_placeholders()
     _register_schedule()
@@ -137,6 +138,16 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (outbox_blp, outbox_city_blp):
         api.register_blueprint(blp)
+
+
+def _register_web(app: Flask, settings: Settings) -> None:
+    """The web areas (admin_portal: /, /desk/, /dept/, /province/) and reply attachments' storage."""
+    from .attachments.service import init_app as init_attachments
+
+    init_attachments(app, settings)
+    import admin_portal
+
+    admin_portal.init_app(app, settings)
 
 
 def _register_provisioning() -> None:

@@ -46,6 +46,13 @@ class Settings:
     outbox_max_attempts: int = 8  # then the message is a dead letter
     outbox_retry_base_seconds: float = 10.0  # first retry delay, doubled per attempt, with jitter
     outbox_retry_max_seconds: float = 3600.0
+    # web areas (admin_portal): sign-in client, sessions, live updates, reply attachments
+    keycloak_web_client_id: str = "hotline-web"
+    web_session_idle_minutes: int = 30  # signed out after this long without a user action
+    web_session_max_hours: int = 10  # and at the latest this long after signing in
+    web_poll_seconds: int = 15  # htmx polling of inboxes, lists and warnings
+    attachments_path: Path | None = None  # unset: <instance>/attachments
+    attachment_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -71,6 +78,13 @@ class Settings:
         s.outbox_max_attempts = int(env.get("OUTBOX_MAX_ATTEMPTS", s.outbox_max_attempts))
         s.outbox_retry_base_seconds = float(env.get("OUTBOX_RETRY_BASE_SECONDS", s.outbox_retry_base_seconds))
         s.outbox_retry_max_seconds = float(env.get("OUTBOX_RETRY_MAX_SECONDS", s.outbox_retry_max_seconds))
+        s.keycloak_web_client_id = env.get("KEYCLOAK_WEB_CLIENT_ID", s.keycloak_web_client_id)
+        s.web_session_idle_minutes = int(env.get("WEB_SESSION_IDLE_MINUTES", s.web_session_idle_minutes))
+        s.web_session_max_hours = int(env.get("WEB_SESSION_MAX_HOURS", s.web_session_max_hours))
+        s.web_poll_seconds = int(env.get("WEB_POLL_SECONDS", s.web_poll_seconds))
+        if env.get("ATTACHMENTS_PATH"):
+            s.attachments_path = Path(env["ATTACHMENTS_PATH"])
+        s.attachment_max_bytes = int(env.get("ATTACHMENT_MAX_BYTES", s.attachment_max_bytes))
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in names:

@@ -120,6 +120,10 @@ def _banner(port: int) -> None:
     lines = [
         "",
         "12345 hotline platform is up (Ctrl-C stops everything started here)",
+        f"  Sign in         {base}/   (one sign-in for every web area)",
+        f"  City desk       {base}/desk/     agents, dispatchers, city supervisors",
+        f"  Department web  {base}/dept/     handlers of the departments",
+        f"  Province        {base}/province/ province supervisors and admins",
         f"  API docs        {base}/api/docs   (OpenAPI: {base}/api/openapi.json)",
         f"  Health          {base}/healthz  {base}/readyz",
         f"  Metrics         {base}/metrics",

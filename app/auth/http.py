@@ -38,6 +38,11 @@ def current_principal() -> Principal:
     return principal
 
 
+def use_principal(principal: Principal) -> None:
+    """Bind a caller authenticated another way (a web session's tokens) to this request."""
+    request.environ[_ENV_KEY] = principal
+
+
 def requires(permission: str) -> Callable:
     """View decorator: authenticate, then check the permission matrix."""
 

@@ -53,6 +53,10 @@ MATRIX: dict[str, frozenset[str]] = {
     # the outbox: a city's dead letters and waiting lines; province-wide lists and retries
     "outbox.read": frozenset({CS, PA}),
     "outbox.manage": frozenset({PA}),
+    # web areas (admin_portal): which area a signed-in user works in
+    "web.desk": frozenset({A, D, CS}),  # city hotline desk /desk/
+    "web.dept": frozenset({H}),  # department web /dept/
+    "web.province": frozenset({PS, PA}),  # provincial portal /province/
 }
 
 

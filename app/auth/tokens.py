@@ -133,7 +133,12 @@ class TokenVerifier:
                 self._cache.popitem(last=False)
         return principal
 
-    def _verify(self, token: str) -> dict[str, Any]:
+    def id_token_claims(self, token: str, *, client_id: str, nonce: str) -> dict[str, Any]:
+        """Verify the ID token of a web sign-in (OpenID Connect Core 3.1.3.7): same keys and
+        algorithm as bearer tokens, audience the web client, ``typ: ID``, the sign-in's nonce."""
+        return self._verify(token, {"aud": client_id, "typ": "ID", "nonce": nonce})
+
+    def _verify(self, token: str, expect: dict[str, Any] | None = None) -> dict[str, Any]:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or token.count(".") != 2:
             raise Unauthenticated("malformed token")
         try:
@@ -163,6 +168,7 @@ class TokenVerifier:
                     "iat": None,
                     "sub": None,
                     "typ": "Bearer",
+                    **(expect or {}),
                 },
                 leeway=self._leeway,
             )

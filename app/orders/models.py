@@ -138,6 +138,8 @@ class Assignment(TenantBase):
         Index(
             "ix_assignments_department_active", "department_code", "order_id", postgresql_where=text("active")
         ),
+        # who may see an order (any assignment, past ones too): department lists and their counts
+        Index("ix_assignments_department_order", "department_code", "order_id"),
         Index(
             "uq_assignments_order_department_active",
             "order_id",

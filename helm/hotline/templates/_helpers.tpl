@@ -161,6 +161,12 @@ KEYCLOAK_URL: {{ .Values.keycloak.url | quote }}
 KEYCLOAK_REALM: {{ .Values.keycloak.realm | quote }}
 KEYCLOAK_AUDIENCE: {{ .Values.keycloak.audience | quote }}
 KEYCLOAK_ADMIN_CLIENT_ID: {{ .Values.keycloak.adminClient.id | quote }}
+KEYCLOAK_WEB_CLIENT_ID: {{ .Values.keycloak.webClientId | quote }}
+WEB_SESSION_IDLE_MINUTES: {{ .Values.portal.sessionIdleMinutes | quote }}
+WEB_SESSION_MAX_HOURS: {{ .Values.portal.sessionMaxHours | quote }}
+WEB_POLL_SECONDS: {{ .Values.portal.pollSeconds | quote }}
+ATTACHMENTS_PATH: {{ .Values.portal.attachmentsPath | quote }}
+ATTACHMENT_MAX_BYTES: {{ .Values.portal.attachmentMaxBytes | int | quote }}
 DB_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
 OUTBOX_MAX_ATTEMPTS: {{ .Values.outbox.maxAttempts | quote }}
