@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -86,6 +86,18 @@ def _reset_on_checkin(dbapi_connection, connection_record):
         pgconn.exec_(b"RESET ALL")
 
 
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 class Database:
     """The process-wide engine plus context-local sessions, one per tenant schema."""
 
@@ -107,6 +119,9 @@ class Database:
             pool_recycle=1800,
             echo=echo,
         )
+        if not event.contains(Session, "after_commit", _run_after_commit):
+            event.listen(Session, "after_commit", _run_after_commit)
+            event.listen(Session, "after_rollback", _drop_after_commit)
         event.listen(engine, "before_cursor_execute", _guard_statement)
         event.listen(engine.pool, "checkin", _reset_on_checkin)
         self._engine = engine
@@ -168,6 +183,14 @@ class Database:
             for sess in sessions.values():
                 sess.close()
         self._sessions.set(None)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current unit of work commits (dropped if it rolls back).
+
+        For what must not happen before the data it announces is visible (cache invalidation);
+        services register it, the view or job that commits triggers it.
+        """
+        self.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from tenants import db
+
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..tenancy.scope import tenant_blueprint
 from . import service
@@ -44,14 +47,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
         @blp.paginate(page_size=PAGE_SIZE)
         def get(self, args, pagination_parameters):
             """List entered days, by date (the library's own days are not listed)."""
-            rows, total = service.list_entries(
-                city=city,
-                year=args.get("year"),
-                page=pagination_parameters.page,
-                page_size=pagination_parameters.page_size,
-            )
-            pagination_parameters.item_count = total
-            return rows
+            return paging.page(service.entries_query(city=city, year=args.get("year")), pagination_parameters)
 
     @blp.route("/<string:day>")
     class DayEntry(MethodView):
@@ -61,7 +57,9 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
         @blp.response(200, CalendarEntrySchema)
         def put(self, path, body, day):
             """Enter a day: `is_workday` false for a holiday, true for an adjusted working day."""
-            return service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
+            row = service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
+            db.session.commit()
+            return row
 
         @requires(manage)
         @blp.arguments(DayPathSchema(), location="path")
@@ -69,6 +67,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
         def delete(self, path, day):
             """Remove an entry (undo a mistake); the day falls back to the next source."""
             service.delete_entry(city=city, day=path["day"])
+            db.session.commit()
 
 
 _views(province_blp, city=False, manage="calendar.manage_province")

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from tenants import current_tenant, db
 
+from .. import paging
 from ..audit import service as audit
 from ..auth.http import current_principal, requires
 from ..errors import DomainError
@@ -15,7 +16,7 @@ from ..tenancy.scope import tenant_blueprint
 from . import actions, queries
 from .intake import intake
 from .schemas import ACTION_BODIES, OrderCreate, OrderOut, OrderQuery, OrderRead, TimelineEntry
-from .service import etag, get_visible, parse_if_match
+from .service import etag, get_visible, parse_if_match, reveal_phone
 from .views import present
 from .workflow import ACTIONS
 
@@ -33,10 +34,7 @@ class Orders(MethodView):
     def get(self, args, pagination_parameters):
         """List orders visible to you (handlers: their department's), newest first."""
         principal = current_principal()
-        rows, total = queries.page(
-            queries.order_query(principal, args), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = paging.page(queries.order_query(principal, args), pagination_parameters)
         return [present(o, principal) for o in rows]
 
     @requires("orders.create")
@@ -58,14 +56,14 @@ class Orders(MethodView):
         if key is not None and not 1 <= len(key) <= 255:
             raise DomainError("Idempotency-Key must be 1-255 characters", status=400)
         principal = current_principal()
-        order, created = intake(principal, body, key)
+        order, created, repeats = intake(principal, body, key)
         db.session.commit()
         if created:
             orders_received().labels(current_tenant().slug, order.channel).inc()
         headers = {"ETag": etag(order), "Location": f"{request.path.rstrip('/')}/{order.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return present(order, principal), headers
+        return present(order, principal, repeat_candidates=repeats), headers
 
 
 @blp.route("/<int:order_id>")
@@ -77,9 +75,9 @@ class OrderItem(MethodView):
         """One order; `?reveal=phone` shows the caller's phone to roles that need it (audited)."""
         principal = current_principal()
         order = get_visible(principal, order_id)
-        data = present(order, principal, reveal_phone=args.get("reveal") == "phone")
+        phone = reveal_phone(principal, order) if args.get("reveal") == "phone" else None
         db.session.commit()  # a reveal is recorded even on a read
-        return data, {"ETag": etag(order)}
+        return present(order, principal, phone=phone), {"ETag": etag(order)}
 
 
 @blp.route("/<int:order_id>/timeline")
@@ -113,7 +111,7 @@ def _register_action(name: str) -> None:
             principal = current_principal()
             order = actions.perform(
                 principal, order_id, name, body, parse_if_match(request.headers.get("If-Match"))
-            )
+            ).order
             db.session.commit()
             return present(order, principal), {"ETag": etag(order)}
 

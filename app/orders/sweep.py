@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,8 +20,9 @@ from tenants import db
 
 from ..audit import service as audit
 from ..outbox.service import publish
+from .events import OrderChanged, notify
 from .models import Assignment, Order, Supervision
-from .service import notify, now
+from .service import now
 from .workflow import OPEN_STATES
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,12 @@ def _due(condition, order_by, batch: int) -> list[Order]:
     )
 
 
+def _marked(order: Order, action: str, column: str, before) -> OrderChanged:
+    """The sweep changes one deadline mark, never the state."""
+    changes = {column: (before, getattr(order, column))}
+    return OrderChanged(order, action, order.status, order.status, MappingProxyType(changes))
+
+
 def sweep(batch: int = 500) -> SweepResult:
     """Sweep the bound tenant until nothing is due; one transaction per batch."""
     result = SweepResult()
@@ -56,6 +64,7 @@ def sweep(batch: int = 500) -> SweepResult:
         at = now()
         warned = _due((Order.warned_at.is_(None), Order.warn_at <= at), Order.warn_at, batch)
         for order in warned:
+            before = order.warned_at
             order.warned_at = at
             audit.record("order.deadline_warning", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
@@ -63,7 +72,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 {"order_id": order.id, "number": order.number, "department": order.lead_department},
                 key=f"warn:{order.number}:{order.due_at.isoformat()}",
             )
-            notify(order, "deadline_warning")
+            notify(_marked(order, "deadline_warning", "warned_at", before))
         overdue = _due((Order.overdue_at.is_(None), Order.due_at <= at), Order.due_at, batch)
         if overdue:
             db.session.execute(
@@ -86,6 +95,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 )
             )
         for order in overdue:
+            before = order.overdue_at
             order.overdue_at = at
             audit.record("order.overdue", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
@@ -93,7 +103,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 {"order_id": order.id, "number": order.number, "department": order.lead_department},
                 key=f"overdue:{order.number}:{order.due_at.isoformat()}",
             )
-            notify(order, "overdue")
+            notify(_marked(order, "overdue", "overdue_at", before))
         late_signs = list(
             db.session.scalars(
                 select(Assignment)

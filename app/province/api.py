@@ -8,8 +8,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from tenants import current_tenant, db
+from tenants import current_tenant, db, tenant_context
 
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..errors import NotFound
 from ..orders.workflow import OPEN_STATES
@@ -89,7 +90,7 @@ class ProvinceOrders(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Every city's orders as PII-free facts, newest first (`overdue=true`: open and overdue now)."""
-        return [_fact(r) for r in queries.page(queries.orders(args), pagination_parameters)]
+        return [_fact(r) for r in paging.page(queries.orders(args), pagination_parameters, rows=True)]
 
 
 @blp.route("/kpis")
@@ -111,7 +112,7 @@ class ProvinceTransfers(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Cross-city transfers (跨市转办), newest first; `status=disputed` awaits a decision."""
-        rows = [r.Transfer for r in queries.page(queries.transfers(args), pagination_parameters)]
+        rows = paging.page(queries.transfers(args), pagination_parameters)
         names = transfers.slugs()
         return [_transfer(t, names) for t in rows]
 
@@ -135,7 +136,9 @@ class ProvinceTransferDecision(MethodView):
     @blp.response(200, TransferOut)
     def post(self, body, transfer_id):
         """Settle a disputed transfer: `handled_by` target or source. 409 unless disputed."""
-        t = transfers.decide(current_principal(), transfer_id, body["handled_by"], body.get("note"))
+        with tenant_context(transfers.source_city(transfer_id)):  # the source city's transaction
+            t = transfers.decide(current_principal(), transfer_id, body["handled_by"], body.get("note"))
+            db.session.commit()
         return _transfer(t)
 
 
@@ -147,16 +150,20 @@ class ProvinceSupervisions(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Manual supervisions (督办) of every city, newest first, with whether the city answered."""
-        return [_supervision_fact(r) for r in queries.page(queries.supervisions(args), pagination_parameters)]
+        rows = paging.page(queries.supervisions(args), pagination_parameters, rows=True)
+        return [_supervision_fact(r) for r in rows]
 
     @requires("province.supervise")
     @blp.arguments(ProvinceSuperviseIn())
     @blp.response(201, SupervisionFactOut)
     def post(self, body):
         """Supervise (省级督办) any city's open order with a note and a response deadline."""
-        fact = supervision.supervise(
-            current_principal(), body["tenant"], body["order_id"], body["note"], body["response_due_at"]
-        )
+        supervision.check_response_due(body["response_due_at"])  # before the city: a 422 wins over a 404
+        with tenant_context(body["tenant"]):  # the city's own transaction
+            fact = supervision.supervise(
+                current_principal(), body["order_id"], body["note"], body["response_due_at"]
+            )
+            db.session.commit()
         return {**fact, "order_status": None, "order_overdue": False}
 
 
@@ -182,7 +189,7 @@ class CityTransfers(MethodView):
         """Transfers to (`direction=in`) and from (`out`) this city; `status=pending` awaits an answer."""
         stmt = queries.transfers(args, city=current_tenant().id)
         names = transfers.slugs()
-        return [_transfer(r.Transfer, names) for r in queries.page(stmt, pagination_parameters)]
+        return [_transfer(t, names) for t in paging.page(stmt, pagination_parameters)]
 
 
 def _transfer_action(name: str, doc: str, run, body_schema=None) -> None:

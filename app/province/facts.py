@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from tenants import current_tenant, db
 from tenants.context import TenantRef
 
+from ..orders.events import OrderChanged
 from .measures import MEASURES, measure_exprs
 from .models import KpiDaily, KpiDelta, OrderFact
 
@@ -204,9 +205,9 @@ def write(order: Any, tenant_id: int, cal=None, *, new: bool = False) -> None:
     db.session.execute(INSERT_NEW if new else UPSERT, {"fact": fact})
 
 
-def observe_order(order: Any, event: str) -> None:
+def observe_order(event: OrderChanged) -> None:
     """The orders observer (registered by the app factory): every change, same transaction."""
-    write(order, current_tenant().id, new=event == "received")
+    write(event.order, current_tenant().id, new=event.created)
 
 
 def fold() -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from tenants import db
+
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..tenancy.scope import tenant_blueprint
 from . import service
@@ -48,9 +51,7 @@ class Policies(MethodView):
     @blp.paginate(page_size=50)
     def get(self, pagination_parameters):
         """This city's SLA policies, by appeal type and urgency."""
-        rows, total = service.list_policies(pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return [_dump(r) for r in rows]
+        return [_dump(r) for r in paging.page(service.policies_query(), pagination_parameters)]
 
 
 @blp.route("/policies/<string:appeal_type>/<string:urgency>")
@@ -71,4 +72,6 @@ class Policy(MethodView):
 
         Orders keep the deadlines computed when they were received; new orders use the new limits.
         """
-        return _dump(service.put_policy(**path, limits=limits, by=current_principal().username))
+        row = service.put_policy(**path, limits=limits, by=current_principal().username)
+        db.session.commit()
+        return _dump(row)
