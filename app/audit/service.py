@@ -169,9 +169,9 @@ def nudge(slug: str) -> bool:
 
 def seal_all() -> int:
     """Scheduler entry: one seal job per active tenant."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
-    return sum(nudge(row["slug"]) for row in list_tenants() if row["status"] == "active")
+    return for_each_tenant(nudge)
 
 
 def seed_head(_tenant=None) -> None:

@@ -110,11 +110,6 @@ class TokenVerifier:
             self._keys = _parse_jwks(jwks, now)
             return self._keys.keyset
 
-    def refresh_keys(self) -> None:
-        """Forget the cached JWKS (next token fetches it again)."""
-        with self._lock:
-            self._keys = None
-
     # -- verification ------------------------------------------------------------------------
     def claims(self, token: str) -> dict[str, Any]:
         """Verify ``token`` and return its claims; raises Unauthenticated (401)."""

@@ -136,16 +136,15 @@ def sweep(batch: int = 500) -> SweepResult:
 
 def sweep_all() -> int:
     """Scheduler entry: one sweep job per active tenant (skipped if one is already queued)."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
     from ..extensions import redis_client
     from ..jobs import enqueue
 
-    count = 0
-    for row in list_tenants():
-        if row["status"] != "active":
-            continue
-        if redis_client.conn.set(f"hotline:sweep:{row['slug']}", 1, nx=True, ex=50):
-            enqueue(sweep, queue_name="sla", tenant=row["slug"])
-            count += 1
-    return count
+    def one(slug: str) -> bool:
+        if not redis_client.conn.set(f"hotline:sweep:{slug}", 1, nx=True, ex=50):
+            return False
+        enqueue(sweep, queue_name="sla", tenant=slug)
+        return True
+
+    return for_each_tenant(one)

@@ -108,6 +108,6 @@ def relay(batch: int = 200) -> int:
 
 def relay_all() -> int:
     """Scheduler entry: fan out one relay job per active tenant."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
-    return sum(nudge(row["slug"]) for row in list_tenants() if row["status"] == "active")
+    return for_each_tenant(nudge)

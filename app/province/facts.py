@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
 
 from tenants import current_tenant, db
 from tenants.context import TenantRef
@@ -95,10 +94,6 @@ def project(order: Any, tenant_id: int, cal=None) -> dict[str, Any]:
 
 
 # -- SQL -------------------------------------------------------------------------------------
-def _sqltype(column) -> str:
-    return column.type.compile(dialect=postgresql.dialect())
-
-
 def _rollup_select(source: str) -> str:
     """Per-dimension sums of the measure rows in ``source`` (aliased m), in lock order."""
     sums = ", ".join(
