@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -88,13 +89,19 @@ _NORMALIZED_TYPES = (DateTime, Numeric)
 
 
 _PER_SCHEMA = MetaData()  # holds the per-schema copies of ``orders``
+_PER_SCHEMA_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=256)
-def _orders_in(schema: str) -> Table:
+def orders_in(schema: str) -> Table:
     """``orders`` of one city schema, a copy of the model's table: its statements need no schema
     translation per execution (the schema comes from the tenant registry, never from a request)."""
-    return Order.__table__.to_metadata(_PER_SCHEMA, schema=schema)
+    table = _PER_SCHEMA.tables.get(f"{schema}.orders")
+    if table is None:
+        with _PER_SCHEMA_LOCK:  # two threads' first intake in a city must not both copy it
+            table = _PER_SCHEMA.tables.get(f"{schema}.orders")
+            if table is None:
+                table = Order.__table__.to_metadata(_PER_SCHEMA, schema=schema)
+    return table
 
 
 @lru_cache(maxsize=1024)
@@ -105,7 +112,7 @@ def insert_statement(schema: str, columns: tuple[str, ...], same_caller: bool, s
     ``number`` is the city's next number, computed in SQL. SQLAlchemy caches the compiled form
     of each statement object, psycopg prepares it on the server.
     """
-    t = _orders_in(schema)
+    t = orders_in(schema)
     number = next_number(bindparam("number_prefix", type_=String), schema)
     returning = [t.c[c] for c in _DECIDED]
     returning += [t.c[c] for c in columns if isinstance(t.c[c].type, _NORMALIZED_TYPES)]

@@ -69,3 +69,14 @@ def test_a_replay_returns_the_first_order_with_no_repeats(orders, app_ctx):
         db.session.commit()
         again = intake(agent, body, "seams-replay-1")
         assert (again.order.id, again.created, again.repeat_candidates) == (first.order.id, False, [])
+
+
+def test_the_per_schema_table_is_made_once_even_by_concurrent_first_intakes():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.orders.intake import orders_in
+
+    with ThreadPoolExecutor(16) as pool:
+        tables = list(pool.map(lambda _i: orders_in("t_seams_concurrent"), range(64)))
+    assert all(t is tables[0] for t in tables) and tables[0].schema == "t_seams_concurrent"
+    assert [c.name for c in tables[0].columns] == [c.name for c in Order.__table__.columns]
