@@ -89,18 +89,19 @@ _NORMALIZED_TYPES = (DateTime, Numeric)
 
 
 _PER_SCHEMA = MetaData()  # holds the per-schema copies of ``orders``
-_PER_SCHEMA_LOCK = threading.Lock()
+_tables: dict[str, Table] = {}  # a copy appears here only once complete
+_tables_lock = threading.Lock()
 
 
 def orders_in(schema: str) -> Table:
     """``orders`` of one city schema, a copy of the model's table: its statements need no schema
     translation per execution (the schema comes from the tenant registry, never from a request)."""
-    table = _PER_SCHEMA.tables.get(f"{schema}.orders")
+    table = _tables.get(schema)
     if table is None:
-        with _PER_SCHEMA_LOCK:  # two threads' first intake in a city must not both copy it
-            table = _PER_SCHEMA.tables.get(f"{schema}.orders")
+        with _tables_lock:  # two threads' first intake in a city must not both copy it
+            table = _tables.get(schema)
             if table is None:
-                table = Order.__table__.to_metadata(_PER_SCHEMA, schema=schema)
+                table = _tables[schema] = Order.__table__.to_metadata(_PER_SCHEMA, schema=schema)
     return table
 
 

@@ -72,11 +72,17 @@ def test_a_replay_returns_the_first_order_with_no_repeats(orders, app_ctx):
 
 
 def test_the_per_schema_table_is_made_once_even_by_concurrent_first_intakes():
+    """Sixteen threads asking for a new city's table at once all get the same, complete copy."""
     from concurrent.futures import ThreadPoolExecutor
 
     from app.orders.intake import orders_in
 
+    names = [c.name for c in Order.__table__.columns]
     with ThreadPoolExecutor(16) as pool:
-        tables = list(pool.map(lambda _i: orders_in("t_seams_concurrent"), range(64)))
-    assert all(t is tables[0] for t in tables) and tables[0].schema == "t_seams_concurrent"
-    assert [c.name for c in tables[0].columns] == [c.name for c in Order.__table__.columns]
+        for k in range(30):
+            schema = f"t_seams_concurrent_{k}"
+            tables = list(
+                pool.map(lambda _i, s=schema: (orders_in(s), orders_in(s).c.repeat_of_id), range(32))
+            )
+            assert all(t is tables[0][0] for t, _ in tables) and tables[0][0].schema == schema
+            assert [c.name for c in tables[0][0].columns] == names
