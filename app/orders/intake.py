@@ -8,28 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    DateTime,
-    Insert,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    and_,
-    bindparam,
-    func,
-    insert,
-    literal_column,
-    or_,
-    select,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,13 +24,11 @@ from ..errors import DomainError
 from ..pii import PhoneVault, mask_phone, normalize_phone
 from ..pii.crypto import InvalidPhone
 from . import references
-from .events import ORDER_COLUMNS, OrderChanged, notify
+from .events import OrderChanged, notify
+from .intake_insert import insert_order
 from .models import IdempotencyKey, Order
-from .numbers import next_number, number_prefix
-from .service import actor_of, now
-
-REPEAT_WINDOW = timedelta(days=30)
-REPEAT_LIMIT = 5
+from .numbers import number_prefix
+from .service import actor_of, hold, now
 
 
 class IdempotencyMismatch(DomainError):
@@ -78,83 +58,6 @@ def _claim_key(key: str, body: dict[str, Any]) -> Order | None:
     return db.session.get(Order, existing.order_id)
 
 
-# The repeat search (重复诉求) folded into the INSERT: same caller, or same district, category and
-# address, within REPEAT_WINDOW; the newest is ``repeat_of_id``, all are ``repeat_candidates``.
-_REPEAT_COLUMNS = ("id", "number", "status", "created_at", "caller_phone_hash")
-_SEARCH_COLUMNS = ("caller_phone_hash", "district_code", "category_code", "address")
-# What the database decides (the row's id, number and repeat link) or normalizes (timestamps in the
-# session's time zone, numerics to their scale) comes back from the INSERT; the rest is what we sent.
-_DECIDED = ("id", "number", "repeat_of_id")
-_NORMALIZED_TYPES = (DateTime, Numeric)
-
-
-_PER_SCHEMA = MetaData()  # holds the per-schema copies of ``orders``
-_tables: dict[str, Table] = {}  # a copy appears here only once complete
-_tables_lock = threading.Lock()
-
-
-def orders_in(schema: str) -> Table:
-    """``orders`` of one city schema, a copy of the model's table: its statements need no schema
-    translation per execution (the schema comes from the tenant registry, never from a request)."""
-    table = _tables.get(schema)
-    if table is None:
-        with _tables_lock:  # two threads' first intake in a city must not both copy it
-            table = _tables.get(schema)
-            if table is None:
-                table = _tables[schema] = Order.__table__.to_metadata(_PER_SCHEMA, schema=schema)
-    return table
-
-
-@lru_cache(maxsize=1024)
-def insert_statement(schema: str, columns: tuple[str, ...], same_caller: bool, same_place: bool) -> Insert:
-    """INSERT ... RETURNING (and the repeats found), built from the model once per schema and shape.
-
-    ``columns`` are the keys intake sends (the VALUES; the model's defaults fill the others);
-    ``number`` is the city's next number, computed in SQL. SQLAlchemy caches the compiled form
-    of each statement object, psycopg prepares it on the server.
-    """
-    t = orders_in(schema)
-    number = next_number(bindparam("number_prefix", type_=String), schema)
-    returning = [t.c[c] for c in _DECIDED]
-    returning += [t.c[c] for c in columns if isinstance(t.c[c].type, _NORMALIZED_TYPES)]
-    where = []
-    if same_caller:
-        where.append(t.c.caller_phone_hash == bindparam("same_caller_phone_hash"))
-    if same_place:
-        where.append(
-            and_(
-                t.c.district_code == bindparam("same_district_code"),
-                t.c.category_code == bindparam("same_category_code"),
-                t.c.address == bindparam("same_address"),
-            )
-        )
-    if not where:
-        return insert(t).values(number=number).returning(*returning)
-    repeats = (
-        select(*(t.c[c] for c in _REPEAT_COLUMNS))
-        .where(
-            or_(*where), t.c.created_at >= bindparam("repeat_since"), t.c.status != literal_column("'merged'")
-        )
-        .order_by(t.c.created_at.desc())
-        .limit(bindparam("repeat_limit"))
-        .cte("repeats")
-    )
-    newest = select(repeats.c.id).order_by(repeats.c.created_at.desc()).limit(literal_column("1"))
-    pairs = (x for c in _REPEAT_COLUMNS for x in (literal_column(f"'{c}'"), repeats.c[c]))
-    found = select(
-        func.coalesce(
-            func.json_agg(aggregate_order_by(func.json_build_object(*pairs), repeats.c.created_at.desc())),
-            literal_column("'[]'::json"),
-        )
-    ).scalar_subquery()
-    return (
-        insert(t)
-        .values(number=number, repeat_of_id=newest.scalar_subquery())
-        .returning(*returning, found.label("repeats"))
-        .add_cte(repeats)
-    )
-
-
 @dataclass(frozen=True)
 class RepeatCandidate:
     id: int
@@ -172,20 +75,9 @@ class IntakeResult(NamedTuple):
 
 def _insert(values: dict[str, Any]) -> tuple[Order, list[RepeatCandidate]]:
     """One statement: the row, its number and the repeat search; the row becomes a persistent Order."""
-    same_caller = values["caller_phone_hash"] is not None
-    same_place = bool(values["district_code"] and values["address"])
     ref = current_tenant()
-    params = {**values, "number_prefix": number_prefix(ref.order_prefix, values["created_at"])}
-    if same_caller or same_place:  # the search's own names: VALUES owns the column names
-        params.update({f"same_{c}": values[c] for c in _SEARCH_COLUMNS})
-        params.update(repeat_since=values["created_at"] - REPEAT_WINDOW, repeat_limit=REPEAT_LIMIT)
-    session = db.session
-    result = session.execute(insert_statement(ref.schema, tuple(values), same_caller, same_place), params)
-    returned = result.one()._asdict()
-    found = returned.pop("repeats", None) or []
-    sent = result.last_inserted_params()  # with the model's defaults applied by SQLAlchemy
-    row = {c: sent.get(c) for c in ORDER_COLUMNS} | returned
-    return _persistent(session, row), [
+    row, found = insert_order(ref.schema, number_prefix(ref.order_prefix, values["created_at"]), values)
+    return _persistent(db.session, row), [
         RepeatCandidate(**{**r, "created_at": datetime.fromisoformat(r["created_at"])}) for r in found
     ]
 
@@ -197,7 +89,7 @@ def _persistent(session, row: dict[str, Any]) -> Order:
     set_committed_value(order, "assignments", [])  # a new order has none: no lazy load later
     make_transient_to_detached(order)
     session.add(order)
-    return order
+    return hold(order)
 
 
 def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:

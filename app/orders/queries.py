@@ -34,4 +34,8 @@ def order_query(principal: Principal, args: dict[str, Any]) -> Select:
         stmt = stmt.where(Order.created_at >= args["created_from"])
     if args.get("created_to"):
         stmt = stmt.where(Order.created_at < args["created_to"])
-    return stmt.options(selectinload(Order.assignments)).order_by(Order.created_at.desc(), Order.id.desc())
+    return (
+        stmt.options(selectinload(Order.assignments))
+        .execution_options(populate_existing=True)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )

@@ -30,6 +30,7 @@ def actor_of(principal: Principal) -> Actor:
 def get_visible(principal: Principal, order_id: int, *, for_update: bool = False) -> Order:
     """One order the caller may read (404 for any other, existing or not)."""
     stmt = restrict(principal, "orders.read", select(Order).where(Order.id == order_id))
+    stmt = stmt.execution_options(populate_existing=True)  # the row as stored, even in a reused session
     if for_update:
         stmt = stmt.with_for_update(of=Order)
     order = db.session.scalars(stmt).first()
@@ -62,10 +63,19 @@ def load_for_action(
         raise NotFound(f"no order {order_id} in this city")
     if db.session.scalar(scoped) is None:
         raise Forbidden("your department is not assigned to this order")
+    hold(order)
     if if_match is not None and order.version != if_match:
         raise PreconditionFailed(
             f"the order changed (version {order.version}, your If-Match says {if_match})"
         )
+    return order
+
+
+def hold(order: Order) -> Order:
+    """Keep ``order`` for the rest of the unit of work: the session's identity map holds clean
+    objects weakly, so without this whether a later action in the same unit of work sees this
+    object or a fresh copy would depend on when the garbage collector runs."""
+    db.session.info.setdefault("orders_held", []).append(order)
     return order
 
 

@@ -75,7 +75,7 @@ def test_the_per_schema_table_is_made_once_even_by_concurrent_first_intakes():
     """Sixteen threads asking for a new city's table at once all get the same, complete copy."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from app.orders.intake import orders_in
+    from app.orders.intake_insert import orders_in
 
     names = [c.name for c in Order.__table__.columns]
     with ThreadPoolExecutor(16) as pool:
