@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session
 
 from .naming import TENANT_PLACEHOLDER, UNBOUND_SCHEMA
@@ -106,6 +106,7 @@ class Database:
         self._views: dict[str, Engine] = {}
         self._sessions: ContextVar[dict[str, Session] | None] = ContextVar("db_sessions", default=None)
         self._fork_hook = False
+        self._compiled: dict[Executable, str] = {}
 
     # -- setup -----------------------------------------------------------------
     def configure(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False) -> None:
@@ -126,6 +127,7 @@ class Database:
         event.listen(engine.pool, "checkin", _reset_on_checkin)
         self._engine = engine
         self._views = {}
+        self._compiled = {}
         if not self._fork_hook:
             os.register_at_fork(after_in_child=self._after_fork)
             self._fork_hook = True
@@ -191,6 +193,18 @@ class Database:
         services register it, the view or job that commits triggers it.
         """
         self.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+    def run_compiled(self, stmt: Executable, params: dict | list[dict]):
+        """Execute ``stmt`` on the unit of work's connection as SQL compiled once per process.
+
+        For hot statements with no tenant placeholder and no typed binds (text with literal schema
+        names): SQLAlchemy's events, error handling and disconnect detection still apply, but not its
+        per-execution statement processing.
+        """
+        sql = self._compiled.get(stmt)
+        if sql is None:
+            sql = self._compiled[stmt] = stmt.compile(dialect=self.engine.dialect).string
+        return self.session.connection().exec_driver_sql(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

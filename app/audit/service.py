@@ -82,7 +82,7 @@ def _write(session: Session) -> None:
         for at, actor, action, order, order_id, data in pending
     ]
     # One entry (the usual case) as a plain execute; several as one executemany.
-    session.execute(_insert_entries(current_tenant().schema), rows[0] if len(rows) == 1 else rows)
+    db.run_compiled(_insert_entries(current_tenant().schema), rows[0] if len(rows) == 1 else rows)
     session.info[_WROTE] = True
 
 

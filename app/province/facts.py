@@ -197,7 +197,7 @@ def write(order: Any, tenant_id: int, cal=None, *, new: bool = False) -> None:
     ``new``: the order was just created (intake), so there is no earlier fact to subtract.
     """
     fact = json.dumps(project(order, tenant_id, cal), default=str, ensure_ascii=False)
-    db.session.execute(INSERT_NEW if new else UPSERT, {"fact": fact})
+    db.run_compiled(INSERT_NEW if new else UPSERT, {"fact": fact})
 
 
 def observe_order(event: OrderChanged) -> None:
