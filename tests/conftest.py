@@ -85,14 +85,21 @@ def token_for(live_server):
 
 @pytest.fixture(scope="session")
 def auth_headers(app):
-    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user)."""
+    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user).
+
+    Tokens live 10 minutes; a cached one is minted again after 5, so a slow run never sends an
+    expired token.
+    """
+    import time
+
     from tests.support.identity import auth
 
-    cache: dict[str, dict[str, str]] = {}
+    cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     def get(username: str) -> dict[str, str]:
-        if username not in cache:
-            cache[username] = auth(app, username)
-        return cache[username]
+        hit = cache.get(username)
+        if hit is None or time.monotonic() - hit[0] > 300:
+            hit = cache[username] = (time.monotonic(), auth(app, username))
+        return hit[1]
 
     return get
