@@ -76,7 +76,7 @@ def intake_submit():
     if errors:
         return render_template("desk/intake.html", **_form_context(form, errors)), 422
     try:
-        order, created = intake(principal, body, form.get("idempotency_key") or None)
+        order, created, _ = intake(principal, body, form.get("idempotency_key") or None)
         if created and direct:
             actions.perform(principal, order.id, "close", {"resolution": resolution})
         if created and merge_into:

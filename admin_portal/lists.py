@@ -13,9 +13,10 @@ from typing import Any
 from flask import request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from app import paging
 from app.auth.principal import Principal
 from app.errors import DomainError
-from app.orders import queries, worklists
+from app.orders import worklists
 from app.orders.schemas import CODE
 from app.orders.views import present
 from app.orders.workflow import STATES
@@ -116,8 +117,9 @@ def order_page(
     if args.get("status"):
         filters["status"] = [args["status"]]
     stmt = worklists.work_list(principal, lists, name, filters)
-    rows, total = queries.page(stmt, args["page"], args["page_size"])
-    return [present(o, principal) for o in rows], Pager(args["page"], args["page_size"], total)
+    window = paging.Window(args["page"], args["page_size"])
+    rows = paging.page(stmt, window)
+    return [present(o, principal) for o in rows], Pager(window.page, window.page_size, window.item_count or 0)
 
 
 def order_list(principal: Principal, lists: dict, name: str, order_endpoint: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from app.dispatch import service as dispatch
 from app.errors import DomainError
 from app.orders import actions, queries, worklists
 from app.orders.schemas import ACTION_BODIES
-from app.orders.service import get_visible
+from app.orders.service import get_visible, reveal_phone
 from app.orders.views import present
 from app.orders.workflow import ACTIONS, EMERGENCY_TARGETS, REPLY_OUTCOMES, SATISFACTION
 from app.province import supervision
@@ -90,9 +90,8 @@ def order(order_id: int):
 def reveal(order_id: int):
     """Show the caller's full phone (audited, like ``?reveal=phone`` in the API)."""
     principal = g.web_principal
-    require(principal, "orders.reveal_phone")
     row = get_visible(principal, order_id)
-    data = present(row, principal, reveal_phone=True)
+    data = present(row, principal, phone=reveal_phone(principal, row))
     db.session.commit()  # the reveal's audit entry
     if request.headers.get("HX-Request"):
         return render_template("components/caller.html", order=data, may_reveal=False, revealed=True)
@@ -104,9 +103,9 @@ def _merge_target(form: MultiDict) -> MultiDict:
     number = (form.get("into_number") or "").strip()
     if not number or form.get("into"):
         return form
-    rows, _ = queries.page(queries.order_query(g.web_principal, {"number": number}), 1, 1)
+    found = db.session.scalars(queries.order_query(g.web_principal, {"number": number}).limit(1)).first()
     out = MultiDict(form)
-    out["into"] = str(rows[0].id) if rows else "0"
+    out["into"] = str(found.id) if found else "0"
     return out
 
 

@@ -172,7 +172,7 @@ def _register_province() -> None:
     """Province facts ride on every order change; transfers travel through the outbox."""
     from tenants.provision import register_drop_hook
 
-    from .orders.service import observe
+    from .orders.events import observe
     from .outbox.registry import handles
     from .province import facts, supervision, transfers
 

@@ -3,39 +3,46 @@
 Intake asks the same few reference questions thousands of times a minute; a few seconds of
 memory saves a query each. Writes in this process drop the tenant's scope at once; other
 processes see a change within ``TTL`` seconds, like the tenant registry cache. Values must be
-plain data (never ORM objects, which belong to one session).
+plain data (never ORM objects, which belong to one session). One ``cachetools.TTLCache`` per
+(tenant schema, scope), so dropping a scope is dropping its cache.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TypeVar
+
+from cachetools import TTLCache
 
 from tenants import current_tenant
 
 TTL = 5.0
-MAX_ENTRIES = 20_000
+MAX_ENTRIES = 4096  # per tenant and scope
 T = TypeVar("T")
 
-_store: dict[tuple[str, str, Hashable], tuple[float, Any]] = {}
+_caches: dict[tuple[str, str], TTLCache] = {}
+_lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers share them)
+_MISSING = object()
 
 
 def memo(scope: str, key: Hashable, load: Callable[[], T]) -> T:
-    full = (current_tenant().schema, scope, key)
-    now = time.monotonic()
-    hit = _store.get(full)
-    if hit is not None and now - hit[0] < TTL:
-        return hit[1]
+    """``load()``, remembered for ``TTL`` seconds per bound tenant, ``scope`` and ``key``."""
+    where = (current_tenant().schema, scope)
+    with _lock:
+        cache = _caches.get(where)
+        if cache is None:
+            cache = _caches[where] = TTLCache(MAX_ENTRIES, TTL)
+        value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value  # type: ignore[return-value]
     value = load()
-    if len(_store) >= MAX_ENTRIES:
-        _store.clear()
-    _store[full] = (now, value)
+    with _lock:
+        cache[key] = value
     return value
 
 
-def forget(scope: str) -> None:
-    """Drop the bound tenant's entries of ``scope`` (call after a write)."""
-    schema = current_tenant().schema
-    for full in [k for k in _store if k[0] == schema and k[1] == scope]:
-        _store.pop(full, None)
+def forget(scope: str, schema: str | None = None) -> None:
+    """Drop the entries of ``scope`` of the bound tenant (or ``schema``); call after a write."""
+    with _lock:
+        _caches.pop((schema or current_tenant().schema, scope), None)

@@ -82,6 +82,7 @@ def _rows(city: dict, n: int, tenant_id: int):
     """Generator output -> (order rows, fact rows), ids in receipt order, repeats and overdue marked."""
     from app.calendar.resolver import Calendar
     from app.demo.generator import generate
+    from app.orders.numbers import format_number
     from app.province.facts import FACT_COLUMNS, project
     from app.sla.baseline import BASELINE
 
@@ -115,7 +116,7 @@ def _rows(city: dict, n: int, tenant_id: int):
         )
         row = SimpleNamespace(
             id=i,
-            number=f"{city['prefix']}-{s.created_at.astimezone(SH):%Y%m%d}-{i:06d}",
+            number=format_number(city["prefix"], s.created_at, i),
             status=s.status,
             channel=s.channel,
             appeal_type=s.appeal_type,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import select
 
 from .db import NoTenantBound, db
@@ -36,7 +38,7 @@ class TenantRef:
     status: str
 
     @classmethod
-    def from_row(cls, row: Tenant) -> TenantRef:
+    def from_row(cls, row: Tenant | Any) -> TenantRef:
         return cls(
             id=row.id,
             slug=row.slug,
@@ -52,14 +54,16 @@ _current: ContextVar[TenantRef | None] = ContextVar("current_tenant", default=No
 
 # Short-lived registry cache: one registry read per few seconds per process, not per request.
 _CACHE_TTL = 5.0
-_cache: dict[str, tuple[float, TenantRef]] = {}
+_cache: TTLCache[str, TenantRef] = TTLCache(maxsize=4096, ttl=_CACHE_TTL)
+_cache_lock = threading.Lock()  # cachetools caches are not thread-safe
 
 
 def invalidate(slug: str | None = None) -> None:
-    if slug is None:
-        _cache.clear()
-    else:
-        _cache.pop(slug, None)
+    with _cache_lock:
+        if slug is None:
+            _cache.clear()
+        else:
+            _cache.pop(slug, None)
 
 
 def lookup(slug: str, *, fresh: bool = False) -> TenantRef:
@@ -68,25 +72,19 @@ def lookup(slug: str, *, fresh: bool = False) -> TenantRef:
         validate_slug(slug)
     except ValueError as exc:
         raise UnknownTenant(str(slug), "malformed slug") from exc
-    hit = _cache.get(slug)
-    now = time.monotonic()
-    if hit and not fresh and now - hit[0] < _CACHE_TTL:
-        return hit[1]
+    if not fresh:
+        with _cache_lock:
+            hit = _cache.get(slug)
+        if hit is not None:
+            return hit
     with db.engine.connect() as conn:
-        row = conn.execute(select(Tenant.__table__).where(Tenant.slug == slug)).mappings().first()
+        row = conn.execute(select(Tenant.__table__).where(Tenant.slug == slug)).first()
     if row is None:
-        _cache.pop(slug, None)
+        invalidate(slug)
         raise UnknownTenant(slug)
-    ref = TenantRef(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        region_code=row["region_code"],
-        schema=row["schema_name"],
-        order_prefix=row["order_prefix"],
-        status=row["status"],
-    )
-    _cache[slug] = (now, ref)
+    ref = TenantRef.from_row(row)
+    with _cache_lock:
+        _cache[slug] = ref
     return ref
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session
 
 from .naming import TENANT_PLACEHOLDER, UNBOUND_SCHEMA
@@ -86,6 +86,18 @@ def _reset_on_checkin(dbapi_connection, connection_record):
         pgconn.exec_(b"RESET ALL")
 
 
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 class Database:
     """The process-wide engine plus context-local sessions, one per tenant schema."""
 
@@ -94,6 +106,7 @@ class Database:
         self._views: dict[str, Engine] = {}
         self._sessions: ContextVar[dict[str, Session] | None] = ContextVar("db_sessions", default=None)
         self._fork_hook = False
+        self._compiled: dict[Executable, str] = {}
 
     # -- setup -----------------------------------------------------------------
     def configure(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False) -> None:
@@ -107,10 +120,14 @@ class Database:
             pool_recycle=1800,
             echo=echo,
         )
+        if not event.contains(Session, "after_commit", _run_after_commit):
+            event.listen(Session, "after_commit", _run_after_commit)
+            event.listen(Session, "after_rollback", _drop_after_commit)
         event.listen(engine, "before_cursor_execute", _guard_statement)
         event.listen(engine.pool, "checkin", _reset_on_checkin)
         self._engine = engine
         self._views = {}
+        self._compiled = {}
         if not self._fork_hook:
             os.register_at_fork(after_in_child=self._after_fork)
             self._fork_hook = True
@@ -168,6 +185,26 @@ class Database:
             for sess in sessions.values():
                 sess.close()
         self._sessions.set(None)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current unit of work commits (dropped if it rolls back).
+
+        For what must not happen before the data it announces is visible (cache invalidation);
+        services register it, the view or job that commits triggers it.
+        """
+        self.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+    def run_compiled(self, stmt: Executable, params: dict | list[dict]):
+        """Execute ``stmt`` on the unit of work's connection as SQL compiled once per process.
+
+        For hot statements with no tenant placeholder and no typed binds (text with literal schema
+        names): SQLAlchemy's events, error handling and disconnect detection still apply, but not its
+        per-execution statement processing.
+        """
+        sql = self._compiled.get(stmt)
+        if sql is None:
+            sql = self._compiled[stmt] = stmt.compile(dialect=self.engine.dialect).string
+        return self.session.connection().exec_driver_sql(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -82,7 +82,7 @@ def _write(session: Session) -> None:
         for at, actor, action, order, order_id, data in pending
     ]
     # One entry (the usual case) as a plain execute; several as one executemany.
-    session.execute(_insert_entries(current_tenant().schema), rows[0] if len(rows) == 1 else rows)
+    db.run_compiled(_insert_entries(current_tenant().schema), rows[0] if len(rows) == 1 else rows)
     session.info[_WROTE] = True
 
 
@@ -169,9 +169,9 @@ def nudge(slug: str) -> bool:
 
 def seal_all() -> int:
     """Scheduler entry: one seal job per active tenant."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
-    return sum(nudge(row["slug"]) for row in list_tenants() if row["status"] == "active")
+    return for_each_tenant(nudge)
 
 
 def seed_head(_tenant=None) -> None:

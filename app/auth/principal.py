@@ -33,9 +33,6 @@ class Principal:
     granted_tenants: frozenset[str] = field(default_factory=frozenset)  # api_client / emergency_system
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def has(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
-
     @property
     def is_province(self) -> bool:
         return bool(self.roles & Role.PROVINCE)

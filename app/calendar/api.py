@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from tenants import db
+
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
@@ -49,14 +52,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
             `year`. Statutory holidays known to the chinese-calendar library are not listed; entries
             here override it (a city entry overrides the province). Paginated.
             """
-            rows, total = service.list_entries(
-                city=city,
-                year=args.get("year"),
-                page=pagination_parameters.page,
-                page_size=pagination_parameters.page_size,
-            )
-            pagination_parameters.item_count = total
-            return rows
+            return paging.page(service.entries_query(city=city, year=args.get("year")), pagination_parameters)
 
     @blp.route("/<string:day>")
     class DayEntry(MethodView):
@@ -71,7 +67,9 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
             corrections, local days off). Deadlines computed after the write see it in every process.
             Dates from 2000 to 2099.
             """
-            return service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
+            row = service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
+            db.session.commit()
+            return row
 
         @requires(manage)
         @blp.arguments(DayPathSchema(), location="path")
@@ -83,6 +81,7 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
             entry, the chinese-calendar library, then Monday to Friday). 404 when there is no entry.
             """
             service.delete_entry(city=city, day=path["day"])
+            db.session.commit()
 
 
 _views(province_blp, city=False, manage="calendar.manage_province")

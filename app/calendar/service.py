@@ -20,7 +20,7 @@ damage of a token write lost after a commit.
 from __future__ import annotations
 
 import logging
-import time
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,7 +28,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 import redis
-from sqlalchemy import func, select
+from cachetools import TTLCache
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from tenants import current_tenant, current_tenant_or_none, db
@@ -52,39 +53,39 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 @dataclass(frozen=True)
 class _Cached:
     token: str | None
-    loaded_at: float
     entries: Mapping[date, Entry]
 
 
-_cache: dict[tuple[str, int], _Cached] = {}
-
-
-_tokens: dict[tuple[str, ...], tuple[float, dict[str, str | None]]] = {}
+# cachetools TTL caches: years expire after CACHE_TTL whatever the tokens say; tokens are re-read
+# from Redis after TOKEN_TTL. Not thread-safe: every access holds _lock.
+_cache: TTLCache[tuple[str, int], _Cached] = TTLCache(maxsize=_CACHE_MAX, ttl=CACHE_TTL)
+_tokens: TTLCache[tuple[str, ...], dict[str, str | None]] = TTLCache(maxsize=1024, ttl=TOKEN_TTL)
+_lock = threading.Lock()
 
 
 def _read_tokens(scopes: list[str]) -> dict[str, str | None] | None:
-    key, now = tuple(scopes), time.monotonic()
-    hit = _tokens.get(key)
-    if hit is not None and now - hit[0] < TOKEN_TTL:
-        return hit[1]
+    key = tuple(scopes)
+    with _lock:
+        hit = _tokens.get(key)
+    if hit is not None:
+        return hit
     try:
         values = redis_client.conn.mget([TOKEN_PREFIX + s for s in scopes])
     except redis.RedisError as exc:
         log.warning("calendar cache bypassed, Redis unavailable: %s", exc)
         return None
     tokens = {s: (v.decode() if isinstance(v, bytes) else v) for s, v in zip(scopes, values, strict=True)}
-    if len(_tokens) > 1024:
-        _tokens.clear()
-    _tokens[key] = (now, tokens)
+    with _lock:
+        _tokens[key] = tokens
     return tokens
 
 
 def bump(scope: str) -> None:
     """Invalidate ``scope``'s cached years in every process (call after the commit)."""
-    for key in list(_cache):
-        if key[0] == scope:
+    with _lock:
+        for key in [k for k in _cache if k[0] == scope]:
             _cache.pop(key, None)
-    _tokens.clear()
+        _tokens.clear()
     try:
         redis_client.conn.set(TOKEN_PREFIX + scope, uuid.uuid4().hex)
     except redis.RedisError as exc:
@@ -107,14 +108,14 @@ def _entries(
 ) -> Mapping[date, Entry]:
     if tokens is None:
         return load(year)
-    token, now = tokens.get(scope), time.monotonic()
-    hit = _cache.get((scope, year))
-    if hit is not None and hit.token == token and now - hit.loaded_at < CACHE_TTL:
+    token = tokens.get(scope)
+    with _lock:
+        hit = _cache.get((scope, year))
+    if hit is not None and hit.token == token:
         return hit.entries
     entries = load(year)
-    if len(_cache) >= _CACHE_MAX:
-        _cache.clear()
-    _cache[(scope, year)] = _Cached(token, now, entries)
+    with _lock:
+        _cache[(scope, year)] = _Cached(token, entries)
     return entries
 
 
@@ -166,20 +167,17 @@ def _scope(city: bool) -> str:
     return current_tenant().schema if city else PROVINCE_SCOPE
 
 
-def list_entries(*, city: bool, year: int | None, page: int, page_size: int) -> tuple[list, int]:
+def entries_query(*, city: bool, year: int | None) -> Select:
+    """Entered days of one scope (optionally one year), by date."""
     model = _model(city)
-    where = []
+    stmt = select(model).order_by(model.day)
     if year is not None:
-        where = [model.day >= date(year, 1, 1), model.day < date(year + 1, 1, 1)]
-    total = db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    rows = db.session.scalars(
-        select(model).where(*where).order_by(model.day).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    return list(rows), total
+        stmt = stmt.where(model.day >= date(year, 1, 1), model.day < date(year + 1, 1, 1))
+    return stmt
 
 
 def put_entry(*, city: bool, day: date, is_workday: bool, name: str, by: str) -> dict:
-    """Create or replace the entry for ``day``; visible to every process's next snapshot."""
+    """Create or replace the entry for ``day``; every process's next snapshot after the commit sees it."""
     model = _model(city)
     table = model.__table__
     values = {"is_workday": is_workday, "name": name, "updated_by": by}
@@ -190,8 +188,8 @@ def put_entry(*, city: bool, day: date, is_workday: bool, name: str, by: str) ->
         .returning(*table.c)
     )
     row = dict(db.session.execute(stmt).mappings().one())
-    db.session.commit()
-    bump(_scope(city))
+    scope = _scope(city)
+    db.after_commit(lambda: bump(scope))
     return row
 
 
@@ -201,7 +199,6 @@ def delete_entry(*, city: bool, day: date) -> None:
         model.__table__.delete().where(model.day == day).returning(model.day)
     ).first()
     if deleted is None:
-        db.session.rollback()
         raise NotFound(f"no calendar entry for {day.isoformat()}")
-    db.session.commit()
-    bump(_scope(city))
+    scope = _scope(city)
+    db.after_commit(lambda: bump(scope))

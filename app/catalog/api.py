@@ -6,11 +6,11 @@ from flask.views import MethodView
 
 from tenants.db import db
 
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..rest import responds
 from ..tenancy.scope import tenant_blueprint
 from . import service
-from .paging import page_of
 from .schemas import (
     AppealTypeSchema,
     CategoryCreateSchema,
@@ -139,7 +139,7 @@ class Departments(MethodView):
         stmt = service.departments_query(
             kind=args.get("kind"), district=args.get("district"), status=args["status"]
         )
-        return page_of(stmt, pagination_parameters)
+        return paging.page(stmt, pagination_parameters)
 
     @requires("catalog.manage")
     @blp.arguments(

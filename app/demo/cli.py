@@ -25,17 +25,17 @@ def provision_command(tenants: str) -> None:
 @click.option("--seed", "seed", default=12345, show_default=True, help="Random seed (same seed, same data).")
 def seed_command(count: int, tenants: str, seed: int) -> None:
     """Add N synthetic orders to each city: real districts, rhythms, seasonal waves, repeats, every state."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import active_tenants, for_each_tenant
 
     from .seed import seed_city
 
     wanted = [s for s in tenants.split(",") if s]
-    slugs = [
-        r["slug"] for r in list_tenants() if r["status"] == "active" and (not wanted or r["slug"] in wanted)
-    ]
+    slugs = [s for s in active_tenants() if not wanted or s in wanted]
     missing = set(wanted) - set(slugs)
     if missing:
         raise click.UsageError(f"unknown or inactive tenant(s): {', '.join(sorted(missing))}")
-    for slug in slugs:
-        written = seed_city(slug, count, seed=seed)
-        click.echo(f"{slug}: {written} orders")
+
+    def one(slug: str) -> None:
+        click.echo(f"{slug}: {seed_city(slug, count, seed=seed)} orders")
+
+    for_each_tenant(one, slugs)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from tenants import db, tenant_context
+from tenants import current_tenant, db, tenant_context
 
 from ..audit import service as audit
 from ..catalog import service as catalog
 from ..dispatch import service as dispatch
-from ..orders.intake import _order_number
+from ..orders.events import OrderChanged, notify
 from ..orders.models import Assignment, Order
-from ..orders.references import local_date
-from ..orders.service import notify
+from ..orders.numbers import next_number, number_prefix
 from ..orders.sweep import sweep
 from ..pii import PhoneVault, mask_phone
 from ..sla import service as sla
@@ -71,6 +70,7 @@ def seed_city(slug: str, n: int, *, seed: int = 12345, now: datetime | None = No
 
 def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
     session = db.session
+    prefix = current_tenant().order_prefix
     for s in batch:
         order = Order(
             status=s.status,
@@ -115,7 +115,7 @@ def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
         if s.merge_into is not None and getattr(s.merge_into, "model", None) is not None:
             session.flush()
             order.merged_into_id = s.merge_into.model.id
-        order.number = _order_number(local_date(s.created_at))
+        order.number = next_number(number_prefix(prefix, s.created_at))
         if s.lead and s.dispatched_at:
             lead_status = {"dispatched": "pending", "returned": "returned", "in_progress": "accepted"}.get(
                 s.status, "replied"
@@ -157,6 +157,6 @@ def _write(batch: list[SyntheticOrder], vault: PhoneVault, slug: str) -> int:
                 **step.data,
             )
         session.flush()
-        notify(order, "seeded")
+        notify(OrderChanged.of_new(order, "seeded"))
     session.commit()
     return len(batch)

@@ -6,8 +6,8 @@ from flask.views import MethodView
 
 from tenants.db import db
 
+from .. import paging
 from ..auth.http import current_principal, requires
-from ..catalog.paging import page_of
 from ..rest import responds
 from ..tenancy.scope import tenant_blueprint
 from . import service
@@ -47,7 +47,7 @@ class Rules(MethodView):
             department=args.get("department"),
             status=args["status"],
         )
-        return page_of(stmt, pagination_parameters)
+        return paging.page(stmt, pagination_parameters)
 
     @requires("catalog.manage")
     @blp.arguments(

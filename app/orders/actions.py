@@ -12,12 +12,13 @@ from tenants import current_tenant, db
 from tenants.context import UnknownTenant, lookup
 
 from ..audit import service as audit
-from ..auth.policy import require
+from ..auth.policy import allowed
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, Forbidden
 from . import references, topics
+from .events import OrderChanged, changed, notify, snapshot
 from .models import Assignment, ExtensionRequest, Order, Supervision
-from .service import actor_of, load_for_action, notify, now
+from .service import actor_of, load_for_action, now
 from .workflow import ACTIONS, EMERGENCY_TARGETS, Action, WrongState, check_state
 
 Handler = Callable[["Ctx"], None]
@@ -31,6 +32,12 @@ class Ctx:
         self.principal, self.order, self.action, self.body = principal, order, action, body
         self.at = now()
         self.audit_data: dict[str, Any] = {}
+        self.added: list[Any] = []  # rows created beside the order (carried by the event)
+
+    def add(self, row: Any) -> Any:
+        db.session.add(row)
+        self.added.append(row)
+        return row
 
     def my_assignment(self, *, roles=("lead", "assist")) -> Assignment:
         dept = self.principal.department
@@ -54,16 +61,26 @@ def handles(name: str) -> Callable[[Handler], Handler]:
 
 def perform(
     principal: Principal, order_id: int, name: str, body: dict[str, Any], if_match: int | None = None
-) -> Order:
+) -> OrderChanged:
+    """Run action ``name`` on an order; returns the change (observers have seen it already).
+
+    The action's permission and row scope come from one call (``restrict``): a department-scoped
+    action reaches only orders on which the caller's department holds an active assignment.
+    """
     action = ACTIONS[name]
-    require(principal, action.permission)
-    order = load_for_action(principal, order_id, if_match)
+    order = load_for_action(
+        principal,
+        order_id,
+        if_match,
+        permission=action.permission,
+        department_scoped=action.department_scoped,
+    )
     try:
         check_state(action, order.status)
     except WrongState as exc:
         raise Conflict(str(exc)) from exc
     ctx = Ctx(principal, order, action, body)
-    before = order.status
+    before = snapshot(order)
     _handlers[name](ctx)
     if action.to_state:
         order.status = action.to_state
@@ -73,11 +90,12 @@ def perform(
         f"order.{name}",
         actor=actor_of(principal),
         order=order,
-        **{"from": before, "to": order.status},
+        **{"from": before["status"], "to": order.status},
         **ctx.audit_data,
     )
-    notify(order, name)
-    return order
+    event = changed(order, name, before, details=ctx.audit_data, added=tuple(ctx.added))
+    notify(event)
+    return event
 
 
 # -- dispatch and sign-for ------------------------------------------------------------------
@@ -96,16 +114,16 @@ def _dispatch(ctx: Ctx) -> None:
                 a.status = "cancelled"
     accept_due = references.deadlines(ctx.at, o.appeal_type, o.urgency).accept_due_at
     for code, role in [(lead, "lead"), *((c, "assist") for c in assists)]:
-        o.assignments.append(
-            Assignment(
-                department_code=code,
-                role=role,
-                status="pending",
-                dispatched_at=ctx.at,
-                accept_due_at=accept_due,
-                note=ctx.body.get("note"),
-            )
+        assignment = Assignment(
+            department_code=code,
+            role=role,
+            status="pending",
+            dispatched_at=ctx.at,
+            accept_due_at=accept_due,
+            note=ctx.body.get("note"),
         )
+        o.assignments.append(assignment)
+        ctx.added.append(assignment)
     if o.status == "reopened":  # a new handling cycle gets a new time limit
         d = references.deadlines(ctx.at, o.appeal_type, o.urgency)
         o.due_at, o.warn_at, o.overdue_at, o.warned_at = d.due_at, d.warn_at, None, None
@@ -191,7 +209,7 @@ def _request_extension(ctx: Ctx) -> None:
             status=422,
             errors={"json": {"working_days": [f"at most {limit}"]}},
         )
-    db.session.add(
+    ctx.add(
         ExtensionRequest(
             order_id=o.id,
             department_code=mine.department_code,
@@ -294,7 +312,7 @@ def _reopen(ctx: Ctx) -> None:
 
 @handles("supervise")
 def _supervise(ctx: Ctx) -> None:
-    level = "province" if ctx.principal.is_province else "city"
+    level = "province" if allowed(ctx.principal, "province.supervise") else "city"
     record = Supervision(
         order_id=ctx.order.id,
         level=level,
@@ -304,7 +322,7 @@ def _supervise(ctx: Ctx) -> None:
         created_by=ctx.principal.username,
         created_at=ctx.at,
     )
-    db.session.add(record)
+    ctx.add(record)
     ctx.audit_data.update(level=level, note=ctx.body["note"])
 
 

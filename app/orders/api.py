@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from tenants import current_tenant, db
 
+from .. import paging
 from ..audit import service as audit
 from ..auth.http import current_principal, requires
 from ..metrics import orders_received
@@ -24,7 +25,7 @@ from .schemas import (
     OrderRead,
     TimelineEntry,
 )
-from .service import etag, get_visible, parse_if_match
+from .service import etag, get_visible, parse_if_match, reveal_phone
 from .views import present
 from .workflow import ACTIONS
 
@@ -80,10 +81,7 @@ class Orders(MethodView):
         header.
         """
         principal = current_principal()
-        rows, total = queries.page(
-            queries.order_query(principal, args), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = paging.page(queries.order_query(principal, args), pagination_parameters)
         return [present(o, principal) for o in rows]
 
     @requires("orders.create")
@@ -102,14 +100,14 @@ class Orders(MethodView):
         """
         key = sent["idempotency_key"]
         principal = current_principal()
-        order, created = intake(principal, body, key)
+        order, created, repeats = intake(principal, body, key)
         db.session.commit()
         if created:
             orders_received().labels(current_tenant().slug, order.channel).inc()
         headers = {"ETag": etag(order), "Location": f"{request.path.rstrip('/')}/{order.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return present(order, principal), headers
+        return present(order, principal, repeat_candidates=repeats), headers
 
 
 @blp.route("/<int:order_id>")
@@ -127,9 +125,9 @@ class OrderItem(MethodView):
         """
         principal = current_principal()
         order = get_visible(principal, order_id)
-        data = present(order, principal, reveal_phone=args.get("reveal") == "phone")
+        phone = reveal_phone(principal, order) if args.get("reveal") == "phone" else None
         db.session.commit()  # a reveal is recorded even on a read
-        return data, {"ETag": etag(order)}
+        return present(order, principal, phone=phone), {"ETag": etag(order)}
 
 
 @blp.route("/<int:order_id>/timeline")
@@ -176,7 +174,7 @@ def _register_action(name: str) -> None:
             principal = current_principal()
             order = actions.perform(
                 principal, order_id, name, body, parse_if_match(request.headers.get("If-Match"))
-            )
+            ).order
             db.session.commit()
             return present(order, principal), {"ETag": etag(order)}
 

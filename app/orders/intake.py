@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, func, literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tenants import current_tenant, db
 
@@ -23,12 +24,11 @@ from ..errors import DomainError
 from ..pii import PhoneVault, mask_phone, normalize_phone
 from ..pii.crypto import InvalidPhone
 from . import references
-from .intake_sql import insert_statement
-from .models import ORDER_NUMBER_SEQ, IdempotencyKey, Order
-from .service import actor_of, notify, now
-
-REPEAT_WINDOW = timedelta(days=30)
-REPEAT_LIMIT = 5
+from .events import OrderChanged, notify
+from .intake_insert import insert_order
+from .models import IdempotencyKey, Order
+from .numbers import number_prefix
+from .service import actor_of, hold, now
 
 
 class IdempotencyMismatch(DomainError):
@@ -58,37 +58,38 @@ def _claim_key(key: str, body: dict[str, Any]) -> Order | None:
     return db.session.get(Order, existing.order_id)
 
 
-def _order_number(received_local_date: str):
-    prefix = current_tenant().order_prefix
-    serial = func.lpad(cast(ORDER_NUMBER_SEQ.next_value(), Text), 6, "0")
-    return func.concat(literal(f"{prefix}-{received_local_date}-"), serial)
+@dataclass(frozen=True)
+class RepeatCandidate:
+    id: int
+    number: str
+    status: str
+    created_at: datetime
+    caller_phone_hash: str | None
 
 
-class NewOrder:
-    """A just-inserted order as plain data: intake builds no ORM entity (one statement, no flush)."""
-
-    def __init__(self, row: dict[str, Any], repeats: list[dict[str, Any]]):
-        self.__dict__.update(row)
-        self.assignments: list = []
-        self.repeat_candidates = [
-            SimpleNamespace(**{**r, "created_at": datetime.fromisoformat(r["created_at"])}) for r in repeats
-        ]
+class IntakeResult(NamedTuple):
+    order: Order
+    created: bool  # False: an idempotent replay of an earlier request
+    repeat_candidates: list[RepeatCandidate]
 
 
-def _insert(values: dict[str, Any], number_prefix: str) -> NewOrder:
-    """INSERT ... RETURNING the whole row, the repeat search folded into the same statement."""
-    same_caller = values["caller_phone_hash"] is not None
-    same_place = bool(values["district_code"] and values["address"])
-    stmt = insert_statement(current_tenant().schema, same_caller, same_place)
-    params = {
-        **values,
-        "number_prefix": number_prefix,
-        "repeat_since": now() - REPEAT_WINDOW,
-        "repeat_limit": REPEAT_LIMIT,
-    }
-    row = dict(db.session.execute(stmt, params).one()._mapping)
-    found = row.pop("repeats")
-    return NewOrder(row, found if isinstance(found, list) else json.loads(found or "[]"))
+def _insert(values: dict[str, Any]) -> tuple[Order, list[RepeatCandidate]]:
+    """One statement: the row, its number and the repeat search; the row becomes a persistent Order."""
+    ref = current_tenant()
+    row, found = insert_order(ref.schema, number_prefix(ref.order_prefix, values["created_at"]), values)
+    return _persistent(db.session, row), [
+        RepeatCandidate(**{**r, "created_at": datetime.fromisoformat(r["created_at"])}) for r in found
+    ]
+
+
+def _persistent(session, row: dict[str, Any]) -> Order:
+    """A real ``Order`` in the session's identity map, as if loaded: no flush, no second query."""
+    order = Order()
+    order.__dict__.update(row)
+    set_committed_value(order, "assignments", [])  # a new order has none: no lazy load later
+    make_transient_to_detached(order)
+    session.add(order)
+    return hold(order)
 
 
 def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
@@ -116,14 +117,12 @@ def _caller_columns(caller: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def intake(
-    principal: Principal, body: dict[str, Any], idempotency_key: str | None = None
-) -> tuple[Order | NewOrder, bool]:
-    """Create the order; returns (order, created). ``created`` is False for an idempotent replay."""
+def intake(principal: Principal, body: dict[str, Any], idempotency_key: str | None = None) -> IntakeResult:
+    """Create the order (or return the one an earlier request with the same key created)."""
     if idempotency_key:
         previous = _claim_key(idempotency_key, body)
         if previous is not None:
-            return previous, False
+            return IntakeResult(previous, False, [])
     references.check_intake(body)
     received = now()
     location = body.get("location") or {}
@@ -150,24 +149,21 @@ def intake(
     values.update(
         due_at=deadlines.due_at, warn_at=deadlines.warn_at, sla_fallback=bool(deadlines.fallback_years)
     )
-    prefix = f"{current_tenant().order_prefix}-{references.local_date(received)}-"
-    order = _insert(values, prefix)
+    order, repeats = _insert(values)
     if idempotency_key:
         db.session.execute(
             IdempotencyKey.__table__.update()
             .where(IdempotencyKey.key == idempotency_key)
             .values(order_id=order.id)
         )
-    audit.record(
-        "order.received",
-        actor=actor_of(principal),
-        order=order,
-        channel=order.channel,
-        category=order.category_code,
-        appeal_type=order.appeal_type,
-        urgency=order.urgency,
-        repeat_of=order.repeat_of_id,
-        sla_fallback_years=deadlines.fallback_years,
-    )
-    notify(order, "received")
-    return order, True
+    details = {
+        "channel": order.channel,
+        "category": order.category_code,
+        "appeal_type": order.appeal_type,
+        "urgency": order.urgency,
+        "repeat_of": order.repeat_of_id,
+        "sla_fallback_years": deadlines.fallback_years,
+    }
+    audit.record("order.received", actor=actor_of(principal), order=order, **details)
+    notify(OrderChanged.of_new(order, **details))
+    return IntakeResult(order, True, repeats)

@@ -1,21 +1,20 @@
-"""Listing orders: filters over indexed columns, always through the visibility filter."""
+"""Listing orders: filters over indexed columns, always inside the caller's row scope."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists
 from sqlalchemy.orm import selectinload
 
-from tenants import db
-
 from ..auth.principal import Principal
+from ..auth.scope import restrict
 from .models import Assignment, Order
-from .service import visibility_filter
 
 
 def order_query(principal: Principal, args: dict[str, Any]) -> Select:
-    stmt = visibility_filter(principal, select(Order))
+    """The orders ``GET .../orders`` lists, newest first, assignments loaded with them."""
+    stmt = restrict(principal, "orders.read")
     if args.get("status"):
         stmt = stmt.where(Order.status.in_(args["status"]))
     for name in ("channel", "appeal_type", "category_code", "district_code", "number"):
@@ -35,15 +34,8 @@ def order_query(principal: Principal, args: dict[str, Any]) -> Select:
         stmt = stmt.where(Order.created_at >= args["created_from"])
     if args.get("created_to"):
         stmt = stmt.where(Order.created_at < args["created_to"])
-    return stmt
-
-
-def page(stmt: Select, page: int, page_size: int) -> tuple[list[Order], int]:
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
+    return (
         stmt.options(selectinload(Order.assignments))
+        .execution_options(populate_existing=True)
         .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), total or 0
+    )

@@ -8,23 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..catalog import service as catalog
-from ..dispatch import service as dispatch
 from ..errors import DomainError
 from ..memo import memo
 from ..sla import service as sla
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 class UnknownReference(DomainError):
     status = 422
-
-
-def local_date(at: datetime) -> str:
-    return at.astimezone(LOCAL).strftime("%Y%m%d")
 
 
 CATALOG_SCOPE = catalog.MEMO_SCOPE  # catalog.changed() drops it after every edit
@@ -83,7 +75,3 @@ def extension(due_at: datetime, working_days: int) -> datetime:
 
 def extension_max(received_at: datetime, appeal_type: str, urgency: str) -> int:
     return deadlines(received_at, appeal_type, urgency).extension_max_working_days
-
-
-def suggest_dispatch(category_code: str, district_code: str | None):
-    return dispatch.suggest(category_code, district_code)

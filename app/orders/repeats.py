@@ -16,11 +16,12 @@ from sqlalchemy import or_, select
 from tenants import db
 
 from ..auth.principal import Principal
+from ..auth.scope import restrict
 from ..pii import PhoneVault, normalize_phone
 from ..pii.crypto import InvalidPhone
 from .intake import REPEAT_LIMIT, REPEAT_WINDOW
 from .models import Order
-from .service import now, visibility_filter
+from .service import now
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ def find_repeats(
         )
     if not criteria:
         return []
-    stmt = visibility_filter(
+    stmt = restrict(
         principal,
+        "orders.read",
         select(Order.id, Order.number, Order.status, Order.title, Order.created_at, Order.caller_phone_hash)
         .where(or_(*criteria), Order.created_at >= now() - REPEAT_WINDOW, Order.status != "merged")
         .order_by(Order.created_at.desc())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,8 +21,9 @@ from tenants import db
 from ..audit import service as audit
 from ..outbox.service import publish
 from . import topics
+from .events import OrderChanged, notify
 from .models import Assignment, Order, Supervision
-from .service import notify, now
+from .service import now
 from .workflow import OPEN_STATES
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,12 @@ def _due(condition, order_by, batch: int) -> list[Order]:
     )
 
 
+def _marked(order: Order, action: str, column: str, before) -> OrderChanged:
+    """The sweep changes one deadline mark, never the state."""
+    changes = {column: (before, getattr(order, column))}
+    return OrderChanged(order, action, order.status, order.status, MappingProxyType(changes))
+
+
 def sweep(batch: int = 500) -> SweepResult:
     """Sweep the bound tenant until nothing is due; one transaction per batch."""
     result = SweepResult()
@@ -57,6 +65,7 @@ def sweep(batch: int = 500) -> SweepResult:
         at = now()
         warned = _due((Order.warned_at.is_(None), Order.warn_at <= at), Order.warn_at, batch)
         for order in warned:
+            before = order.warned_at
             order.warned_at = at
             audit.record("order.deadline_warning", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
@@ -65,7 +74,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 key=f"warn:{order.number}:{order.due_at.isoformat()}",
                 destination=f"department:{order.lead_department or 'desk'}",  # desk: not dispatched yet
             )
-            notify(order, "deadline_warning")
+            notify(_marked(order, "deadline_warning", "warned_at", before))
         overdue = _due((Order.overdue_at.is_(None), Order.due_at <= at), Order.due_at, batch)
         if overdue:
             db.session.execute(
@@ -88,6 +97,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 )
             )
         for order in overdue:
+            before = order.overdue_at
             order.overdue_at = at
             audit.record("order.overdue", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
@@ -96,7 +106,7 @@ def sweep(batch: int = 500) -> SweepResult:
                 key=f"overdue:{order.number}:{order.due_at.isoformat()}",
                 destination=f"department:{order.lead_department or 'desk'}",  # desk: not dispatched yet
             )
-            notify(order, "overdue")
+            notify(_marked(order, "overdue", "overdue_at", before))
         late_signs = list(
             db.session.scalars(
                 select(Assignment)
@@ -129,16 +139,15 @@ def sweep(batch: int = 500) -> SweepResult:
 
 def sweep_all() -> int:
     """Scheduler entry: one sweep job per active tenant (skipped if one is already queued)."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
     from ..extensions import redis_client
     from ..jobs import enqueue
 
-    count = 0
-    for row in list_tenants():
-        if row["status"] != "active":
-            continue
-        if redis_client.conn.set(f"hotline:sweep:{row['slug']}", 1, nx=True, ex=50):
-            enqueue(sweep, queue_name="sla", tenant=row["slug"])
-            count += 1
-    return count
+    def one(slug: str) -> bool:
+        if not redis_client.conn.set(f"hotline:sweep:{slug}", 1, nx=True, ex=50):
+            return False
+        enqueue(sweep, queue_name="sla", tenant=slug)
+        return True
+
+    return for_each_tenant(one)

@@ -1,18 +1,28 @@
-"""What a caller may see of an order: masking, confidential callers, audited reveals."""
+"""What a caller may see of an order: masked phones, no confidential callers. Only reads.
+
+Revealing a phone is ``service.reveal_phone`` (audited); the view passes what it returned.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..audit import service as audit
-from ..auth.policy import require
 from ..auth.principal import Principal
-from ..pii import PhoneVault
+from .events import ORDER_COLUMNS
 from .models import Order
-from .service import actor_of, may
+from .schemas import OrderOut
+from .service import caller_visible
 
 
-def present(order: Order, principal: Principal, *, reveal_phone: bool = False) -> dict[str, Any]:
+def present(
+    order: Order,
+    principal: Principal,
+    *,
+    phone: str | None = None,
+    repeat_candidates: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """The API's view of ``order``; ``phone``: the unmasked number a reveal returned."""
     data = {c: getattr(order, c) for c in _PLAIN}
     data["overdue"] = order.overdue_at is not None
     data["location"] = {"lat": order.lat, "lng": order.lng} if order.lat is not None else None
@@ -27,67 +37,22 @@ def present(order: Order, principal: Principal, *, reveal_phone: bool = False) -
             if r.caller_phone_hash and r.caller_phone_hash == order.caller_phone_hash
             else "same_place",
         }
-        for r in getattr(order, "repeat_candidates", [])
+        for r in repeat_candidates
     ]
-    data["caller"] = _caller(order, principal, reveal_phone)
+    data["caller"] = _caller(order, principal, phone)
     return data
 
 
-def _caller(order: Order, principal: Principal, reveal_phone: bool) -> dict[str, Any] | None:
-    if order.confidential and not may(principal, "orders.see_confidential_caller"):
-        return None  # departments never learn who a confidential caller is
-    phone = order.caller_phone_masked
-    if reveal_phone and order.caller_phone_enc:
-        require(principal, "orders.reveal_phone")
-        phone = PhoneVault.from_app().decrypt(order.caller_phone_enc)
-        audit.record("caller.phone_revealed", actor=actor_of(principal), order=order)
+def _caller(order: Order, principal: Principal, phone: str | None) -> dict[str, Any] | None:
+    if not caller_visible(principal, order):
+        return None
     return {
         "name": order.caller_name,
-        "phone": phone,
+        "phone": phone or order.caller_phone_masked,
         "language": order.caller_language,
         "needs": list(order.caller_needs or []),
     }
 
 
-_PLAIN = (
-    "id",
-    "number",
-    "status",
-    "channel",
-    "appeal_type",
-    "category_code",
-    "urgency",
-    "title",
-    "content",
-    "confidential",
-    "address",
-    "district_code",
-    "lead_department",
-    "due_at",
-    "warn_at",
-    "accept_due_at",
-    "return_due_at",
-    "overdue_at",
-    "sla_fallback",
-    "extension_pending",
-    "reply_content",
-    "reply_outcome",
-    "resolution",
-    "direct_closure",
-    "satisfaction",
-    "resolved",
-    "reopen_count",
-    "return_count",
-    "repeat_of_id",
-    "merged_into_id",
-    "transferred_to",
-    "source_ref",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "dispatched_at",
-    "accepted_at",
-    "replied_at",
-    "closed_at",
-    "version",
-)
+# The order's own columns the API shows as they are: those OrderOut declares (one list, the schema's).
+_PLAIN = tuple(name for name in OrderOut._declared_fields if name in ORDER_COLUMNS)

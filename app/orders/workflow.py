@@ -167,7 +167,3 @@ class WrongState(Exception):
 def check_state(action: Action, state: str) -> None:
     if state not in action.from_states:
         raise WrongState(action.name, state, action.from_states)
-
-
-def is_open(state: str) -> bool:
-    return state in OPEN_STATES

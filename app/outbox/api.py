@@ -13,11 +13,11 @@ from flask.views import MethodView
 
 from tenants import current_tenant, db, tenant_context
 
+from .. import paging
 from ..audit.service import Actor
 from ..auth.http import current_principal, requires
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
-from ..province.queries import page
 from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from . import queries, service
@@ -74,7 +74,7 @@ def _listed(stmt, pagination_parameters, present) -> list[dict[str, Any]]:
     if stmt is None:
         pagination_parameters.item_count = 0
         return []
-    return [present(r) for r in page(stmt, pagination_parameters)]
+    return [present(r) for r in paging.page(stmt, pagination_parameters, rows=True)]
 
 
 def _message(message_id: int) -> OutboxMessage:

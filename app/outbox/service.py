@@ -254,9 +254,9 @@ def _failed(message: OutboxMessage, exc: Exception, policy: RetryPolicy, now: da
 
 def relay_all() -> int:
     """Scheduler entry: fan out one relay job per active tenant."""
-    from tenants.provision import list_tenants
+    from tenants.fanout import for_each_tenant
 
-    return sum(nudge(row["slug"]) for row in list_tenants() if row["status"] == "active")
+    return for_each_tenant(nudge)
 
 
 # -- dead letters ----------------------------------------------------------------------------------------

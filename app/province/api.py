@@ -7,8 +7,9 @@ from typing import Any
 
 from flask.views import MethodView
 
-from tenants import current_tenant, db
+from tenants import current_tenant, db, tenant_context
 
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..errors import NotFound
 from ..orders.workflow import OPEN_STATES
@@ -95,7 +96,7 @@ class ProvinceOrders(MethodView):
         status, category, channel, lead department, number, dates, overdue and supervised.
         Paginated.
         """
-        return [_fact(r) for r in queries.page(queries.orders(args), pagination_parameters)]
+        return [_fact(r) for r in paging.page(queries.orders(args), pagination_parameters, rows=True)]
 
 
 @blp.route("/kpis")
@@ -121,7 +122,7 @@ class ProvinceTransfers(MethodView):
         Every transfer of an order from one city to another, with both cities' responses (accepted, sent
         back, disputed, decided). Filter by status and city. Paginated.
         """
-        rows = [r.Transfer for r in queries.page(queries.transfers(args), pagination_parameters)]
+        rows = paging.page(queries.transfers(args), pagination_parameters)
         names = transfers.slugs()
         return [_transfer(t, names) for t in rows]
 
@@ -155,7 +156,9 @@ class ProvinceTransferDecision(MethodView):
         target city take it, `source` keeps it with the source city. The decision and note reach both
         cities.
         """
-        t = transfers.decide(current_principal(), transfer_id, body["handled_by"], body.get("note"))
+        with tenant_context(transfers.source_city(transfer_id)):  # the source city's transaction
+            t = transfers.decide(current_principal(), transfer_id, body["handled_by"], body.get("note"))
+            db.session.commit()
         return _transfer(t)
 
 
@@ -172,7 +175,8 @@ class ProvinceSupervisions(MethodView):
         the response deadline and whether the city has answered. Filter by city, level, answered
         and late answers (`response_overdue`). Paginated.
         """
-        return [_supervision_fact(r) for r in queries.page(queries.supervisions(args), pagination_parameters)]
+        rows = paging.page(queries.supervisions(args), pagination_parameters, rows=True)
+        return [_supervision_fact(r) for r in rows]
 
     @requires("province.supervise")
     @blp.arguments(
@@ -193,9 +197,12 @@ class ProvinceSupervisions(MethodView):
         order and answers it. An unknown city or order answers 404, an order in a closed state
         409, a response deadline in the past 422.
         """
-        fact = supervision.supervise(
-            current_principal(), body["tenant"], body["order_id"], body["note"], body["response_due_at"]
-        )
+        supervision.check_response_due(body["response_due_at"])  # before the city: a 422 wins over a 404
+        with tenant_context(body["tenant"]):  # the city's own transaction
+            fact = supervision.supervise(
+                current_principal(), body["order_id"], body["note"], body["response_due_at"]
+            )
+            db.session.commit()
         return {**fact, "order_status": None, "order_overdue": False}
 
 
@@ -225,7 +232,7 @@ class CityTransfers(MethodView):
         """
         stmt = queries.transfers(args, city=current_tenant().id)
         names = transfers.slugs()
-        return [_transfer(r.Transfer, names) for r in queries.page(stmt, pagination_parameters)]
+        return [_transfer(t, names) for t in paging.page(stmt, pagination_parameters)]
 
 
 def _transfer_action(name: str, doc: str, run, body_schema=None, example=None) -> None:

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from tenants.context import UnknownTenant
-from tenants.provision import list_tenants
+from tenants.fanout import for_each_tenant
 
 from . import rebuild as rebuilder
 
@@ -23,20 +23,22 @@ province_cli = AppGroup("province", help="The provincial layer: facts, KPIs, tra
 @click.option("--dry-run", is_flag=True, help="Report differences, change nothing (exit 1 when any).")
 def rebuild_facts(tenants: tuple[str, ...], dry_run: bool) -> None:
     """Recompute the province facts and KPI rollups from the tenant schemas; report differences."""
-    slugs = list(tenants) or [r["slug"] for r in list_tenants() if r["status"] == "active"]
-    differs = 0
-    for slug in slugs:
+
+    def one(slug: str) -> bool:
         started = time.perf_counter()
-        try:
-            report = rebuilder.rebuild(slug, dry_run=dry_run)
-        except UnknownTenant as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(3)
+        report = rebuilder.rebuild(slug, dry_run=dry_run)
         color = "green" if report.clean else ("yellow" if report.fixed else "red")
         click.secho(f"{report.summary()} [{time.perf_counter() - started:.2f}s]", fg=color)
         for example in report.examples:
             click.echo(f"    {example}")
-        differs += not report.clean
+        return not report.clean
+
+    try:
+        differs = for_each_tenant(one, tenants or None)
+    except* UnknownTenant as group:
+        for exc in group.exceptions:
+            click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(3)
     if not tenants:
         stale = rebuilder.orphans(dry_run=dry_run)
         if stale:

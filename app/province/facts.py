@@ -17,11 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
 
 from tenants import current_tenant, db
 from tenants.context import TenantRef
 
+from ..orders.events import OrderChanged
 from .measures import MEASURES, measure_exprs
 from .models import KpiDaily, KpiDelta, OrderFact
 
@@ -94,10 +94,6 @@ def project(order: Any, tenant_id: int, cal=None) -> dict[str, Any]:
 
 
 # -- SQL -------------------------------------------------------------------------------------
-def _sqltype(column) -> str:
-    return column.type.compile(dialect=postgresql.dialect())
-
-
 def _rollup_select(source: str) -> str:
     """Per-dimension sums of the measure rows in ``source`` (aliased m), in lock order."""
     sums = ", ".join(
@@ -201,12 +197,12 @@ def write(order: Any, tenant_id: int, cal=None, *, new: bool = False) -> None:
     ``new``: the order was just created (intake), so there is no earlier fact to subtract.
     """
     fact = json.dumps(project(order, tenant_id, cal), default=str, ensure_ascii=False)
-    db.session.execute(INSERT_NEW if new else UPSERT, {"fact": fact})
+    db.run_compiled(INSERT_NEW if new else UPSERT, {"fact": fact})
 
 
-def observe_order(order: Any, event: str) -> None:
+def observe_order(event: OrderChanged) -> None:
     """The orders observer (registered by the app factory): every change, same transaction."""
-    write(order, current_tenant().id, new=event == "received")
+    write(event.order, current_tenant().id, new=event.created)
 
 
 def fold() -> int:

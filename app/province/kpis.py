@@ -10,7 +10,7 @@ from sqlalchemy import func, select, union_all
 from tenants import db
 from tenants.models import Tenant
 
-from .measures import KPIS, MEASURES, TIME_BASIS, values
+from .measures import MEASURES, TIME_BASIS, values
 from .models import KpiDaily, KpiDelta
 
 GROUP_BY = ("tenant", "category", "department", "channel")
@@ -79,7 +79,3 @@ def _cells(dim: str, day_from: date, day_to: date, tenant_id: int | None):
 def _tenant_names() -> dict[int, tuple[str, str]]:
     rows = db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name))
     return {r.id: (r.slug, r.name) for r in rows}
-
-
-def kpi_ids() -> list[str]:
-    return [k.id for k in KPIS]

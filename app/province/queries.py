@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, text
+from sqlalchemy import Select, exists, or_, select, text
 
-from tenants import db
 from tenants.context import UnknownTenant, lookup
 from tenants.models import Tenant
 
@@ -22,13 +21,6 @@ def tenant_id(slug: str, field: str = "tenant") -> int:
         return lookup(slug).id
     except UnknownTenant as exc:
         raise DomainError(str(exc), status=422, errors={"query": {field: ["unknown city"]}}) from exc
-
-
-def page(stmt: Select, pagination: Any) -> list:
-    pagination.item_count = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    return list(db.session.execute(stmt.offset(pagination.first_item).limit(pagination.page_size)))
 
 
 def orders(args: dict[str, Any]) -> Select:

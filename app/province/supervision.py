@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from tenants import current_tenant, db, tenant_context
+from tenants import current_tenant, db
 
 from ..audit import service as audit
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
 from ..orders import actions
-from ..orders.models import Order, Supervision
+from ..orders.events import OrderChanged
+from ..orders.models import Supervision
 from ..orders.service import actor_of, get_visible
 from .models import SupervisionFact
 
@@ -42,39 +43,36 @@ def fact_of(s: Supervision, number: str, tenant_id: int, answered_by: str | None
     }
 
 
-def observe_supervision(order: Order, event: str) -> None:
-    """Orders observer: a ``supervise`` action's new record gets its province fact (same transaction)."""
-    if event != "supervise":
+def observe_supervision(event: OrderChanged) -> None:
+    """Orders observer: the manual supervision record an action added gets its province fact."""
+    records = [s for s in event.added_of(Supervision) if s.level in MANUAL_LEVELS]
+    if not records:
         return
-    record = db.session.scalars(  # the newest record of the order: the one this action just added
-        select(Supervision).where(Supervision.order_id == order.id).order_by(Supervision.id.desc()).limit(1)
-    ).first()
-    if record is not None and record.level in MANUAL_LEVELS:
-        row = fact_of(record, order.number, current_tenant().id)
-        db.session.execute(pg_insert(SupervisionFact).values(row).on_conflict_do_nothing())
+    db.session.flush()  # the records' ids
+    tenant_id = current_tenant().id
+    rows = [fact_of(s, event.order.number, tenant_id) for s in records]
+    db.session.execute(pg_insert(SupervisionFact).values(rows).on_conflict_do_nothing())
 
 
-def supervise(principal: Principal, tenant: str, order_id: int, note: str, response_due_at: datetime) -> dict:
-    """province_supervisor: 督办 through the order action, in the city's own transaction."""
+def check_response_due(response_due_at: datetime) -> None:
     if response_due_at <= datetime.now(UTC):
         raise DomainError(
             "the response deadline must be in the future",
             status=422,
             errors={"json": {"response_due_at": ["must be in the future"]}},
         )
-    with tenant_context(tenant) as ref:
-        order = actions.perform(
-            principal, order_id, "supervise", {"note": note, "response_due_at": response_due_at}
-        )
-        record = db.session.scalars(
-            select(Supervision)
-            .where(Supervision.order_id == order.id)
-            .order_by(Supervision.id.desc())
-            .limit(1)
-        ).one()
-        fact = fact_of(record, order.number, ref.id)
-        db.session.commit()
-    return {**fact, "tenant": ref.slug, "answered": False}
+
+
+def supervise(principal: Principal, order_id: int, note: str, response_due_at: datetime) -> dict:
+    """province_supervisor: 督办 through the order action of the bound city (the caller commits)."""
+    check_response_due(response_due_at)
+    event = actions.perform(
+        principal, order_id, "supervise", {"note": note, "response_due_at": response_due_at}
+    )
+    (record,) = event.added_of(Supervision)
+    db.session.flush()  # its id
+    ref = current_tenant()
+    return {**fact_of(record, event.order.number, ref.id), "tenant": ref.slug, "answered": False}
 
 
 def for_order(principal: Principal, order_id: int) -> list[Supervision]:

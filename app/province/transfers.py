@@ -30,9 +30,10 @@ from ..audit.models import AuditEntry
 from ..auth.principal import Principal
 from ..errors import Conflict, NotFound
 from ..orders import topics
+from ..orders.events import OrderChanged, changed, notify, snapshot
 from ..orders.intake import intake
 from ..orders.models import Order
-from ..orders.service import actor_of, notify
+from ..orders.service import actor_of
 from ..outbox.models import OutboxMessage
 from ..outbox.service import publish
 from ..pii import PhoneVault
@@ -73,8 +74,9 @@ def _lock_order(order_id: int) -> Order:
     return order
 
 
-def _move(order: Order, to_state: str, transferred_to: str | None) -> str:
-    before = order.status
+def _move(order: Order, to_state: str, transferred_to: str | None) -> dict[str, Any]:
+    """Change the order's state; returns its columns before (for the event)."""
+    before = snapshot(order)
     order.status, order.transferred_to = to_state, transferred_to
     order.version += 1
     order.updated_at = now()
@@ -150,7 +152,7 @@ def on_transfer_requested(message: OutboxMessage) -> None:
             )
         ).first()
         if t is None:
-            created, _ = intake(system, _carried_over(order), f"transfer:{source.slug}:{message.id}")
+            created = intake(system, _carried_over(order), f"transfer:{source.slug}:{message.id}").order
             t = Transfer(
                 source_tenant_id=source.id,
                 source_order_id=order.id,
@@ -223,9 +225,9 @@ def send_back(principal: Principal, transfer_id: int, reason: str) -> Transfer:
         transfer=t.id,
         to_tenant=source,
         reason=reason,
-        **{"from": before, "to": order.status},
+        **{"from": before["status"], "to": order.status},
     )
-    notify(order, "transfer_sent_back")
+    notify(changed(order, "transfer_sent_back", before))
     t.status, t.send_back_reason = "sent_back", reason
     t.responded_by, t.responded_at, t.updated_at = principal.username, now(), now()
     _tell(t, "sent_back", by=principal.username)
@@ -249,30 +251,36 @@ def dispute(principal: Principal, transfer_id: int, reason: str) -> Transfer:
     return t
 
 
-def decide(principal: Principal, transfer_id: int, handled_by: str, note: str | None) -> Transfer:
-    """province_supervisor: which city handles a disputed transfer (runs in the source's transaction)."""
+def source_city(transfer_id: int) -> str:
+    """The city whose transaction decides a transfer (the source)."""
     head = db.session.get(Transfer, transfer_id)
     if head is None:
         raise NotFound(f"no transfer {transfer_id}")
-    with tenant_context(_slug(head.source_tenant_id)):
-        t = db.session.get(Transfer, transfer_id, with_for_update=True)
-        if t.status != "disputed":
-            raise Conflict(f"only a disputed transfer can be decided (it is {t.status})")
-        order = _lock_order(t.source_order_id)
-        data = {"transfer": t.id, "handled_by": handled_by, "note": note}
-        if handled_by == "target":
-            if order.status != "returned":
-                raise Conflict(f"the source city already handles the order ({order.status})")
-            before = _move(order, "transferred", _slug(t.target_tenant_id))
-            data.update({"from": before, "to": order.status})
-        audit.record("transfer.decided", actor=actor_of(principal), order=order, **data)
-        if handled_by == "target":
-            notify(order, "transfer_decided")
-        t.status, t.decision, t.decision_note = "decided", handled_by, note
-        t.decided_by, t.decided_at, t.updated_at = principal.username, now(), now()
-        _tell(t, "decided", by=principal.username, handled_by=handled_by)
-        db.session.commit()
-        return t
+    return _slug(head.source_tenant_id)
+
+
+def decide(principal: Principal, transfer_id: int, handled_by: str, note: str | None) -> Transfer:
+    """province_supervisor: which city handles a disputed transfer (bound: its ``source_city``)."""
+    t = db.session.get(Transfer, transfer_id, with_for_update=True)
+    if t is None or t.source_tenant_id != current_tenant().id:
+        raise NotFound(f"no transfer {transfer_id} from this city")
+    if t.status != "disputed":
+        raise Conflict(f"only a disputed transfer can be decided (it is {t.status})")
+    order = _lock_order(t.source_order_id)
+    data = {"transfer": t.id, "handled_by": handled_by, "note": note}
+    before = None
+    if handled_by == "target":
+        if order.status != "returned":
+            raise Conflict(f"the source city already handles the order ({order.status})")
+        before = _move(order, "transferred", _slug(t.target_tenant_id))
+        data.update({"from": before["status"], "to": order.status})
+    audit.record("transfer.decided", actor=actor_of(principal), order=order, **data)
+    if before is not None:
+        notify(changed(order, "transfer_decided", before))
+    t.status, t.decision, t.decision_note = "decided", handled_by, note
+    t.decided_by, t.decided_at, t.updated_at = principal.username, now(), now()
+    _tell(t, "decided", by=principal.username, handled_by=handled_by)
+    return t
 
 
 # -- receivers in the other city ----------------------------------------------------------------
@@ -321,9 +329,9 @@ def _give_back(t: Transfer) -> None:
             by_tenant=target,
             reason=t.send_back_reason,
             key=f"transfer:{t.id}:sent_back",
-            **{"from": before, "to": order.status},
+            **{"from": before["status"], "to": order.status},
         )
-        notify(order, "transfer_returned")
+        notify(changed(order, "transfer_returned", before))
     t.source_returned_at = now()
 
 
@@ -342,15 +350,16 @@ def _reinstate(t: Transfer) -> None:
             handled_by="target",
             note=t.decision_note,
             key=f"transfer:{t.id}:decided",
-            **{"from": before, "to": order.status},
+            **{"from": before["status"], "to": order.status},
         )
-        notify(order, "transfer_reinstated")
+        notify(changed(order, "transfer_reinstated", before))
     t.target_reinstated_at = now()
 
 
 # -- what happens to a transferred-in order shows in the source timeline --------------------------------
-def forward_progress(order: Order, event: str) -> None:
+def forward_progress(change: OrderChanged) -> None:
     """Orders observer: a transferred-in order's changes go to the source city (outbox, same transaction)."""
+    order, event = change.order, change.action
     if order.created_by != TRANSFER_ACTOR or event in SILENT:
         return
     ref = current_tenant()
@@ -365,7 +374,7 @@ def forward_progress(order: Order, event: str) -> None:
             "target_tenant_id": ref.id,
             "target_order_id": order.id,
             "action": event,
-            "status": order.status,
+            "status": change.after_status,
         },
         key=f"transfer:progress:{ref.id}:{order.id}:{order.version}:{event}",
         destination=f"city:{_slug(t.source_tenant_id)}",

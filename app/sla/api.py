@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from tenants import db
+
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..tenancy.scope import tenant_blueprint
 from . import service
@@ -52,9 +55,7 @@ class Policies(MethodView):
         One policy per appeal type and urgency: time limits to sign for, handle and return an order, in
         working days or hours, the warning ratio and the longest extension. Paginated.
         """
-        rows, total = service.list_policies(pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return [_dump(r) for r in rows]
+        return [_dump(r) for r in paging.page(service.policies_query(), pagination_parameters)]
 
 
 @blp.route("/policies/<string:appeal_type>/<string:urgency>")
@@ -89,4 +90,6 @@ class Policy(MethodView):
 
         Orders keep the deadlines computed when they were received; new orders use the new limits.
         """
-        return _dump(service.put_policy(**path, limits=limits, by=current_principal().username))
+        row = service.put_policy(**path, limits=limits, by=current_principal().username)
+        db.session.commit()
+        return _dump(row)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from tenants import TenantRef, db
+from tenants import TenantRef, current_tenant, db
 
 from ..calendar import service as calendar
 from ..calendar.arithmetic import aware
@@ -172,14 +172,15 @@ def warn_at_for(start: datetime, due_at: datetime, appeal_type: str, urgency: st
 # -- policy administration and provisioning ------------------------------------------------
 
 
-def _order_key(row: SlaPolicy) -> tuple[int, int]:
-    known = APPEAL_TYPES.index(row.appeal_type) if row.appeal_type in APPEAL_TYPES else len(APPEAL_TYPES)
-    return known, URGENCIES.index(row.urgency)
-
-
-def list_policies(page: int, page_size: int) -> tuple[list[SlaPolicy], int]:
-    rows = sorted(db.session.scalars(select(SlaPolicy)).all(), key=_order_key)
-    return rows[(page - 1) * page_size : page * page_size], len(rows)
+def policies_query() -> Select:
+    """The city's policies in the workflow's order of appeal types and urgencies."""
+    return select(SlaPolicy).order_by(
+        case(
+            {t: i for i, t in enumerate(APPEAL_TYPES)}, value=SlaPolicy.appeal_type, else_=len(APPEAL_TYPES)
+        ),
+        case({u: i for i, u in enumerate(URGENCIES)}, value=SlaPolicy.urgency, else_=len(URGENCIES)),
+        SlaPolicy.appeal_type,
+    )
 
 
 def get_policy(appeal_type: str, urgency: str) -> SlaPolicy:
@@ -203,8 +204,8 @@ def put_policy(appeal_type: str, urgency: str, limits: Limits, by: str) -> SlaPo
         )
     )
     db.session.execute(stmt)
-    db.session.commit()
-    forget(MEMO_SCOPE)
+    schema = current_tenant().schema
+    db.after_commit(lambda: forget(MEMO_SCOPE, schema))
     return db.session.get(SlaPolicy, (appeal_type, urgency), populate_existing=True)
 
 

@@ -52,6 +52,7 @@ def test_2027_without_entries_counts_weekdays_and_is_flagged(app_ctx, two_tenant
 
 def test_province_entry_for_2027_moves_every_city(app_ctx, two_tenants, restore_calendars):
     service.put_entry(city=False, day=date(2027, 1, 1), is_workday=False, name="元旦", by="test")
+    db.session.commit()  # services leave the commit to their caller
     assert due_in("shijiazhuang") == due_in("tangshan") == end(2027, 1, 14)
     with tenant_context("tangshan"):
         assert service.snapshot().national_source(2027) == "province"
@@ -60,13 +61,16 @@ def test_province_entry_for_2027_moves_every_city(app_ctx, two_tenants, restore_
 
 def test_city_override_moves_only_that_city(app_ctx, two_tenants, restore_calendars):
     service.put_entry(city=False, day=date(2027, 1, 1), is_workday=False, name="元旦", by="test")
+    db.session.commit()  # services leave the commit to their caller
     with tenant_context("shijiazhuang"):
         service.put_entry(city=True, day=date(2027, 1, 12), is_workday=False, name="本市停工", by="test")
+        db.session.commit()  # services leave the commit to their caller
     assert due_in("shijiazhuang") == end(2027, 1, 15)
     assert due_in("tangshan") == end(2027, 1, 14)
     # In a year the library covers, a city entry beats the library too.
     with tenant_context("tangshan"):
         service.put_entry(city=True, day=date(2026, 2, 24), is_workday=False, name="本市放假", by="test")
+        db.session.commit()  # services leave the commit to their caller
         assert service.add_working_days(datetime(2026, 2, 13, 10, tzinfo=TZ), 3) == end(2026, 2, 26)
     with tenant_context("shijiazhuang"):
         assert service.add_working_days(datetime(2026, 2, 13, 10, tzinfo=TZ), 3) == end(2026, 2, 25)
@@ -75,8 +79,10 @@ def test_city_override_moves_only_that_city(app_ctx, two_tenants, restore_calend
 def test_deleting_an_entry_restores_the_previous_source(app_ctx, two_tenants, restore_calendars):
     with tenant_context("shijiazhuang"):
         service.put_entry(city=True, day=date(2026, 2, 14), is_workday=False, name="误录", by="test")
+        db.session.commit()  # services leave the commit to their caller
         assert not service.is_workday(date(2026, 2, 14))
         service.delete_entry(city=True, day=date(2026, 2, 14))
+        db.session.commit()  # services leave the commit to their caller
         assert service.is_workday(date(2026, 2, 14))  # the library's adjusted Saturday again
 
 
@@ -88,6 +94,7 @@ def test_years_are_cached_per_process_and_reloaded_after_a_write(app_ctx, two_te
                 service.add_working_days(RECEIVED, 10)
         assert seen == []
     service.put_entry(city=False, day=date(2027, 1, 1), is_workday=False, name="元旦", by="test")
+    db.session.commit()  # services leave the commit to their caller
     with tenant_context("shijiazhuang"), calendar_queries() as seen:
         assert service.add_working_days(RECEIVED, 10) == end(2027, 1, 14)
     # Only the changed scope reloads: the province's 2026 and 2027, not the city's.
@@ -117,6 +124,7 @@ def test_without_redis_the_cache_is_bypassed_and_answers_stay_right(app_ctx, two
 def test_province_context_uses_province_entries_only(app_ctx, two_tenants, restore_calendars):
     with tenant_context("shijiazhuang"):
         service.put_entry(city=True, day=date(2026, 2, 24), is_workday=False, name="本市放假", by="test")
+        db.session.commit()  # services leave the commit to their caller
     assert service.add_working_days(datetime(2026, 2, 13, 10, tzinfo=TZ), 3) == end(2026, 2, 25)
     assert (
         service.working_days_between(

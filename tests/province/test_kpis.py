@@ -161,7 +161,7 @@ EXPECTED_SJZ = {
 
 @pytest.fixture(scope="module")
 def kpi_fixture(app, two_tenants):
-    from app.orders.service import notify
+    from app.orders.events import OrderChanged, notify
     from tenants import db, tenant_context
 
     with app.app_context():
@@ -176,7 +176,7 @@ def kpi_fixture(app, two_tenants):
                         order.repeat_of_id = made[repeat].id
                     db.session.add(order)
                     db.session.flush()
-                    notify(order, "seeded")
+                    notify(OrderChanged.of_new(order, "seeded"))
                     made[name] = order
                 db.session.commit()
 

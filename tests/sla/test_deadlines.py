@@ -11,7 +11,7 @@ from app.calendar.arithmetic import TZ
 from app.errors import DomainError
 from app.sla import service
 from app.sla.baseline import BASELINE, Limits
-from tenants import tenant_context
+from tenants import db, tenant_context
 
 
 def at(y, m, d, hh=10, mm=0) -> datetime:
@@ -74,6 +74,7 @@ def test_2027_fallback_is_reported_and_a_province_entry_removes_it(sjz, restore_
     d = service.deadlines_for(at(2026, 12, 30), "complaint", "normal")
     assert d.due_at == end(2027, 1, 13) and d.fallback and d.fallback_years == [2027]
     calendar.put_entry(city=False, day=date(2027, 1, 1), is_workday=False, name="元旦", by="test")
+    db.session.commit()  # services leave the commit to their caller
     moved = service.deadlines_for(at(2026, 12, 30), "complaint", "normal")
     assert moved.due_at == end(2027, 1, 14) and not moved.fallback
 
@@ -91,6 +92,7 @@ def test_return_accept_and_extension_from_their_own_instants(sjz):
 
 def test_city_policy_applies_to_that_city_only(sjz, restore_policies):
     service.put_policy("complaint", "normal", Limits("working_days", 1, 5, 2, 10, 0.8), by="test")
+    db.session.commit()  # services leave the commit to their caller
     assert service.deadlines_for(at(2026, 2, 13), "complaint", "normal").due_at == end(2026, 2, 27)
     with tenant_context("tangshan"):
         assert service.deadlines_for(at(2026, 2, 13), "complaint", "normal").due_at == end(2026, 3, 5)

@@ -1,14 +1,13 @@
 """The ``devidp`` schema (created by the dev IdP itself, never by the platform's migrations)
-and password hashing (PBKDF2-SHA256, Keycloak's old default iteration count: a dev server).
+and password hashing (werkzeug.security: PBKDF2-SHA256 at Keycloak's old default iteration
+count, enough for a development server that logs test users in thousands of times).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
 
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS devidp;
@@ -52,27 +51,24 @@ CREATE TABLE IF NOT EXISTS devidp.codes (
 );
 """
 PBKDF2_ITERATIONS = 27500
+PASSWORD_METHOD = f"pbkdf2:sha256:{PBKDF2_ITERATIONS}"
+# The format this module wrote before werkzeug did the work: rows in it are re-hashed from the
+# realm file at start (``DevIdpStore._setup``); users created through the admin API must reset.
+LEGACY_PREFIX = "pbkdf2-sha256$"
 USER_COLUMNS = "id, username, enabled, rep, realm_roles, client_roles, groups, service_client, created_at"
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
-    b64 = base64.b64encode
-    return f"pbkdf2-sha256${PBKDF2_ITERATIONS}${b64(salt).decode()}${b64(digest).decode()}"
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def check_password(password: str, stored: str | None) -> bool:
-    if not stored or not password:
+    if not stored or not password or stored.startswith(LEGACY_PREFIX):
         return False
     try:
-        scheme, iterations, salt, digest = stored.split("$")
-    except ValueError:
+        return check_password_hash(stored, password)
+    except ValueError:  # an unknown method in the stored hash
         return False
-    if scheme != "pbkdf2-sha256":
-        return False
-    got = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(got, base64.b64decode(digest))
 
 
 def password_of(rep: dict[str, Any]) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from .realm import Realm
-from .schema import SCHEMA_SQL, USER_COLUMNS, check_password, hash_password, password_of
+from .schema import LEGACY_PREFIX, SCHEMA_SQL, USER_COLUMNS, check_password, hash_password, password_of
 
 
 class Conflict(Exception):
@@ -83,6 +83,15 @@ class Store:
                     ),
                     users,
                 )
+                rehash = [{**u, "legacy": LEGACY_PREFIX} for u in users if u["password_hash"]]
+                if rehash:  # hashes of the format before werkzeug: the realm file's password again
+                    conn.execute(
+                        text(
+                            "UPDATE devidp.users SET password_hash = :password_hash WHERE id = :id "
+                            "AND source = 'realm' AND starts_with(password_hash, :legacy)"
+                        ),
+                        rehash,
+                    )
                 conn.execute(
                     text(
                         """UPDATE devidp.users SET rep = CAST(:rep AS jsonb),
