@@ -1,6 +1,6 @@
 """The repeat search of intake, before saving: what the desk warns about while typing.
 
-Same rule as the search folded into intake's INSERT (``intake_sql``): orders of the same
+Same rule as the search folded into intake's INSERT (``intake_insert``): orders of the same
 caller (phone lookup hash), or the same district, category and address, received within
 ``REPEAT_WINDOW`` and not merged, newest first, at most ``REPEAT_LIMIT``. Only a lookup:
 nothing is written, no phone is decrypted.
@@ -19,7 +19,7 @@ from ..auth.principal import Principal
 from ..auth.scope import restrict
 from ..pii import PhoneVault, normalize_phone
 from ..pii.crypto import InvalidPhone
-from .intake import REPEAT_LIMIT, REPEAT_WINDOW
+from .intake_insert import REPEAT_LIMIT, REPEAT_WINDOW
 from .models import Order
 from .service import now
 

@@ -68,9 +68,11 @@ def test_sweep_marks_due_orders_once(app_ctx, orders: OrdersApi):
 def test_extension_clears_overdue(app_ctx, orders: OrdersApi):
     o = orders.to_state("in_progress")
     _age([o["id"]], due_offset="+1 hour", warn_offset="-1 hour")
+    aged = orders.get(o["id"]).get_json()
     orders.ok(o["id"], "request-extension", "handler.zjj", {"working_days": 2, "reason": "需检测"})
     after = orders.ok(o["id"], "approve-extension", "dispatcher", {})
-    assert after["overdue"] is False and after["due_at"] > o["due_at"]
+    # the extension counts from the due date in force (the aged one), not the intake-time copy
+    assert after["overdue"] is False and after["due_at"] > aged["due_at"]
 
 
 def test_kill_minus_nine_mid_sweep_and_redis_flush_lose_nothing(app_ctx, services, orders: OrdersApi):
