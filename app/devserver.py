@@ -102,7 +102,9 @@ def main() -> int:
     except ConfigError as exc:
         _say(f"cannot start: {exc}")
         return 1
-    from . import embedded, startup
+    from . import embedded, logs, startup
+
+    logs.configure(settings.log_level, settings.log_format)
 
     instance = Path(settings.instance_path)
     env = dict(os.environ)
@@ -151,13 +153,15 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
     _say("migrating the province and every tenant schema")
     if not _step([*flask, "tenants", "migrate", "--all", "--jobs", "2"], env, signals):
         return 0
-    _say("provisioning the demo province (河北省, 11 cities)")
-    if not _step([*flask, "demo", "provision"], env, signals):
+    cities = ["--tenants", env["DEMO_CITIES"]] if env.get("DEMO_CITIES") else []  # a quicker start
+    _say(f"provisioning the demo province (河北省: {env.get('DEMO_CITIES') or 'all 11 cities'})")
+    if not _step([*flask, "demo", "provision", *cities], env, signals):
         return 0
     seed = Path(settings.instance_path) / ".demo-seeded"
-    if not seed.exists():
+    orders = env.get("DEMO_ORDERS", "300")
+    if not seed.exists() and orders != "0":
         _say("seeding demo orders in every city (first run only)")
-        if not _step([*flask, "demo", "seed", "--orders", env.get("DEMO_ORDERS", "300")], env, signals):
+        if not _step([*flask, "demo", "seed", "--orders", orders, *cities], env, signals):
             return 0
         seed.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     gunicorn = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "python:app.serving"]

@@ -102,11 +102,12 @@ def _repair_pid_list(pgdata: Path) -> None:
         pids = json.loads(path.read_text())
         if not isinstance(pids, list):
             raise ValueError
+        broken = False
     except ValueError:
         log.warning("repairing %s (empty or corrupt, left by an interrupted run)", path)
-        pids = []
+        pids, broken = [], True
     alive = [p for p in pids if isinstance(p, int) and psutil.pid_exists(p)]
-    if alive != pids or path.stat().st_size == 0:
+    if broken or alive != pids:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(alive))
         os.replace(tmp, path)
@@ -154,7 +155,25 @@ def _settle_postgres(pgdata: Path) -> None:
         _wait_until(lambda: _status(pgdata) == "ready" or live_postmaster(pgdata) is None, 60)
         proc = live_postmaster(pgdata)
     if proc is None:
+        _wait_for_orphan_backends(pgdata)
         _remove_stale_locks(pgdata)
+
+
+def _wait_for_orphan_backends(pgdata: Path) -> None:
+    """Backends of a killed postmaster still hold its shared memory; they exit on their own soon."""
+    import psutil
+
+    def orphans():
+        found = []
+        for proc in psutil.process_iter(["name"]):
+            with contextlib.suppress(psutil.Error):
+                if proc.info["name"] == "postgres" and Path(proc.cwd()).resolve() == pgdata.resolve():
+                    found.append(proc)
+        return found
+
+    if not _wait_until(lambda: not orphans(), 10, 0.2):
+        for proc in orphans():
+            _kill(proc)
 
 
 def _kill(proc) -> None:

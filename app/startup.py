@@ -91,18 +91,21 @@ def create_app_or_exit():
 
 def configure_connections(settings) -> None:
     """The engine and the Redis pool (neither connects yet); a malformed URL is a ConfigError."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     from .extensions import db, redis_client
 
     try:
+        if make_url(settings.database_url).get_backend_name() != "postgresql":
+            raise ValueError("not a postgresql:// URL")
         db.configure(
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_check=settings.db_pool_check,
         )
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise ConfigError(
             f"DATABASE_URL is not a PostgreSQL URL ({mask_url(settings.database_url)}): {_first_line(exc)}; "
             "use postgresql://USER:PASSWORD@HOST:5432/DATABASE"

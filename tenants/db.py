@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from .naming import TENANT_PLACEHOLDER, UNBOUND_SCHEMA
@@ -241,7 +241,10 @@ class Database:
         sessions = self._sessions.get()
         if sessions:
             for sess in sessions.values():
-                sess.close()
+                try:
+                    sess.close()
+                except DBAPIError:  # the server went away: its transaction is gone, so is the socket
+                    sess.invalidate()
         self._sessions.set(None)
 
     @contextmanager

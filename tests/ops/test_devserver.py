@@ -1,0 +1,138 @@
+"""``make run`` (app/devserver.py) with embedded servers: a crash, an interrupted shutdown, a restart.
+
+Three starts of the real ``python -m app.devserver`` in one instance directory, with one demo
+city and no demo orders. A power loss of PostgreSQL itself is in tests/test_embedded.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from app import embedded
+from tests.support.live import free_port
+from tests.support.services import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+class DevServer:
+    def __init__(self, instance: Path):
+        self.instance = instance
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.runs = 0
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL")}
+        env.update(
+            INSTANCE_PATH=str(self.instance),
+            PORT=str(self.port),
+            WEB_WORKERS="1",
+            DEMO_ORDERS="0",
+            DEMO_CITIES="shijiazhuang",
+            APP_ENV="development",
+        )
+        return env
+
+    def start(self, timeout: float = 150) -> None:
+        self.runs += 1
+        log = open(self.instance.parent / f"run{self.runs}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.devserver"],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.output()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError("make run did not come up:\n" + self.output())
+
+    def output(self) -> str:
+        return (self.instance.parent / f"run{self.runs}.log").read_text()[-4000:]
+
+    def wait(self, timeout: float = 60) -> int:
+        return self.proc.wait(timeout)
+
+    def children(self) -> list[psutil.Process]:
+        """Processes started by make run for this instance (they carry its INSTANCE_PATH)."""
+        found = []
+        for proc in psutil.process_iter(["pid"]):
+            try:
+                if proc.pid != os.getpid() and proc.environ().get("INSTANCE_PATH") == str(self.instance):
+                    found.append(proc)
+            except psutil.Error:
+                continue
+        return found
+
+    def servers(self) -> tuple:
+        return embedded.live_postmaster(embedded.postgres_dir(self.instance)), embedded.live_redis(
+            self.instance
+        )
+
+
+def _gone(procs, timeout: float = 30) -> bool:
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    return not alive
+
+
+def test_crash_then_interrupted_shutdown_then_start_again(tmp_path):
+    server = DevServer(tmp_path / "instance")
+    pgdata = embedded.postgres_dir(server.instance)
+    try:
+        # 1. a crash: make run killed; PostgreSQL orphaned, Redis killed too, the pid list left empty
+        server.start()
+        postmaster, redis_server = server.servers()
+        server.proc.kill()
+        server.wait()
+        os.kill(redis_server.pid, signal.SIGKILL)
+        assert _gone([c for c in server.children() if c.pid != postmaster.pid and c.ppid() != postmaster.pid])
+        assert postmaster.is_running()  # an orphan, as the old bug left it
+        (pgdata / ".handle_pids.json").write_text("")  # what every later start crashed on
+
+        # 2. the next start adopts PostgreSQL, starts a new Redis, and repairs the pid list
+        server.start()
+        adopted, new_redis = server.servers()
+        assert adopted.pid == postmaster.pid and new_redis.pid != redis_server.pid
+        assert isinstance(json.loads((pgdata / ".handle_pids.json").read_text()), list)
+
+        # 3. Ctrl-C, Ctrl-C again while it stops, then SIGTERM: everything stops all the same
+        server.proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        server.proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.wait() == 0, server.output()
+        assert server.servers() == (None, None), server.output()
+        assert not postmaster.is_running() and not new_redis.is_running()  # the adopted one too
+        assert _gone(server.children()), server.children()
+
+        # 4. and it starts again
+        server.start()
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.wait() == 0, server.output()
+        assert server.servers() == (None, None) and _gone(server.children())
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(30)
+        embedded.stop_redis(server.instance)
+        embedded.stop_postgres(server.instance)
