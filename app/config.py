@@ -20,8 +20,7 @@ class StartupError(RuntimeError):
     """A server the platform needs is unreachable or cannot start; the message says what to set."""
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
+def _int(name: str, raw: str | None, default: int) -> int:
     if raw is None or raw == "":
         return default
     try:
@@ -79,8 +78,8 @@ class Settings:
         s.secret_key = env.get("SECRET_KEY") or None
         s.pii_key = env.get("PII_ENCRYPTION_KEY") or None
         s.pii_hash_key = env.get("PII_HASH_KEY") or None
-        s.db_pool_size = _int(env, "DB_POOL_SIZE", s.db_pool_size)
-        s.db_max_overflow = _int(env, "DB_MAX_OVERFLOW", s.db_max_overflow)
+        s.db_pool_size = _int("DB_POOL_SIZE", env.get("DB_POOL_SIZE"), s.db_pool_size)
+        s.db_max_overflow = _int("DB_MAX_OVERFLOW", env.get("DB_MAX_OVERFLOW"), s.db_max_overflow)
         s.db_pool_check = env.get("DB_POOL_CHECK", s.db_pool_check).lower()
         s.log_level = env.get("LOG_LEVEL", s.log_level).upper()
         s.log_format = env.get("LOG_FORMAT", s.log_format).lower()

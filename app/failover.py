@@ -57,28 +57,28 @@ class RetryOnDisconnect:
         self.wsgi_app = wsgi_app
         self.max_body = max_body
 
-    def _buffer_body(self, environ) -> bytes | None:
+    def _buffer_body(self, wsgi_environ) -> bytes | None:
         """The request body, read once so a second attempt can read it again (None: not retryable)."""
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        if "chunked" in wsgi_environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return None
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            length = int(wsgi_environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return None
         if length <= 0:
             return b""
         if length > self.max_body:
             return None  # Flask answers 413 without reading it
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = wsgi_environ["wsgi.input"].read(length)
+        wsgi_environ["wsgi.input"] = io.BytesIO(body)
         return body
 
-    def __call__(self, environ, start_response):
-        body = self._buffer_body(environ)
+    def __call__(self, wsgi_environ, start_response):
+        body = self._buffer_body(wsgi_environ)
         if body is None:
-            return self.wsgi_app(environ, start_response)
-        pristine = dict(environ)
-        idempotent = bool(environ.get("HTTP_IDEMPOTENCY_KEY"))
+            return self.wsgi_app(wsgi_environ, start_response)
+        pristine = dict(wsgi_environ)
+        idempotent = bool(wsgi_environ.get("HTTP_IDEMPOTENCY_KEY"))
         again = False
         with db.watch() as marks:
 
@@ -90,12 +90,12 @@ class RetryOnDisconnect:
                     return lambda _data: None  # this answer is thrown away
                 return start_response(status, headers, exc_info)
 
-            result = self.wsgi_app(environ, decide)
+            result = self.wsgi_app(wsgi_environ, decide)
         if not again:
             return result
         if hasattr(result, "close"):
             result.close()
-        log.warning("answering %s %s again", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+        log.warning("answering %s %s again", wsgi_environ.get("REQUEST_METHOD"), wsgi_environ.get("PATH_INFO"))
         retry = dict(pristine)
         retry["wsgi.input"] = io.BytesIO(body)
         return self.wsgi_app(retry, start_response)

@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, send_from_directory
 
 SWAGGER_UI_VERSION = "5.34.0"
-# sha256 of each served file, as shipped in flask-swagger-ui==5.34.0 (= swagger-ui-dist@5.34.0).
+# sha256 of each served file as shipped in flask-swagger-ui==5.34.0: byte-identical to the npm
+# package swagger-ui-dist@5.34.0 (checked with `npm pack swagger-ui-dist@5.34.0`; Apache-2.0).
 ASSETS = {
     "swagger-ui-bundle.js": "3f6abf70480db7e07914df4c98a77385f22ea585eaf457a3e6415ba0eae2d167",
     "swagger-ui-standalone-preset.js": "5243d492e14505e0cab87ac8b0195d0e615943e651743b2b698450a46eb470be",

@@ -156,6 +156,7 @@ app/jobs/runner.py's QUEUES (tests/helm checks it).
 APP_ENV: {{ .Values.appEnv | quote }}
 PUBLIC_URL: {{ .Values.publicUrl | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
+LOG_FORMAT: {{ .Values.logFormat | quote }}
 INSTANCE_PATH: {{ .Values.instancePath | quote }}
 KEYCLOAK_URL: {{ .Values.keycloak.url | quote }}
 KEYCLOAK_REALM: {{ .Values.keycloak.realm | quote }}
@@ -163,6 +164,7 @@ KEYCLOAK_AUDIENCE: {{ .Values.keycloak.audience | quote }}
 KEYCLOAK_ADMIN_CLIENT_ID: {{ .Values.keycloak.adminClient.id | quote }}
 DB_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
+DB_POOL_CHECK: {{ .Values.database.poolCheck | quote }}
 PYTHONUNBUFFERED: "1"
 PYTHONDONTWRITEBYTECODE: "1"
 HOME: "/tmp"
