@@ -95,7 +95,8 @@ class RetryOnDisconnect:
             return result
         if hasattr(result, "close"):
             result.close()
-        log.warning("answering %s %s again", wsgi_environ.get("REQUEST_METHOD"), wsgi_environ.get("PATH_INFO"))
+        method, path = wsgi_environ.get("REQUEST_METHOD"), wsgi_environ.get("PATH_INFO")
+        log.warning("answering %s %s again", method, path)
         retry = dict(pristine)
         retry["wsgi.input"] = io.BytesIO(body)
         return self.wsgi_app(retry, start_response)
