@@ -1,4 +1,4 @@
-"""Page a SQLAlchemy select for flask-smorest's ``@blp.paginate()`` (DESIGN 7: page, page_size)."""
+"""Page a SQLAlchemy select for ``@blp.paginate()`` (page, page_size: docs/architecture.md §3)."""
 
 from __future__ import annotations
 
