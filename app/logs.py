@@ -37,11 +37,11 @@ _NOT_ALNUM_BEFORE, _NOT_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\x1b\[[0-9;]*m"), ""),  # terminal colours (rq) are not data
     (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[token]"),  # JWT
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [token]"),
+    (re.compile(r"\b((?i:bearer|basic))\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [token]"),
     (
         re.compile(
-            r"(?i)\b(password|passwd|secret|client_secret|access_token|refresh_token|id_token|"
-            r"code_verifier|authorization)\b([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+            r"\b((?i:password|passwd|secret|client_secret|access_token|refresh_token|id_token|"
+            r"code_verifier|authorization))\b([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
         ),
         r"\1\2[redacted]",
     ),
@@ -71,10 +71,25 @@ SENSITIVE_KEYS = frozenset(
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+# Cheap pre-check: text with none of these cannot match any pattern (every phone form has a run
+# of four digits); most values (paths with short ids, codes, hex ids) skip the full scan. It is
+# matched against the lowered text.
+_SUSPECT = re.compile(r"\d{4}|\*\*\*|\x1b|eyj|bearer|basic|passw|secret|token|authoriz|code_verifier")
+
+
+# All patterns in one pass; the rare match is rewritten by its own pattern.
+_ANY = re.compile("|".join(f"(?P<p{i}>{p.pattern})" for i, (p, _) in enumerate(_PATTERNS)))
+
+
+def _rewrite(match: re.Match[str]) -> str:
+    pattern, replacement = _PATTERNS[int(match.lastgroup[1:])]  # type: ignore[index]
+    return pattern.sub(replacement, match.group())
+
+
 def redact(text: str) -> str:
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    if not _SUSPECT.search(text.lower()):
+        return text
+    return _ANY.sub(_rewrite, text)
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:
