@@ -79,14 +79,15 @@ class RetryOnDisconnect:
             return self.wsgi_app(wsgi_environ, start_response)
         pristine = dict(wsgi_environ)
         idempotent = bool(wsgi_environ.get("HTTP_IDEMPOTENCY_KEY"))
-        again = False
+        again, request_id = False, None
         with db.watch() as marks:
 
             def decide(status: str, headers, exc_info=None):
-                nonlocal again
+                nonlocal again, request_id
                 safe = idempotent or not marks.commit_issued
                 if status.startswith("503") and marks.disconnected and safe:
                     again = True
+                    request_id = dict(headers).get("X-Request-ID")  # the second answer keeps it
                     return lambda _data: None  # this answer is thrown away
                 return start_response(status, headers, exc_info)
 
@@ -99,6 +100,8 @@ class RetryOnDisconnect:
         log.warning("answering %s %s again", method, path)
         retry = dict(pristine)
         retry["wsgi.input"] = io.BytesIO(body)
+        if request_id:
+            retry["HTTP_X_REQUEST_ID"] = request_id
         return self.wsgi_app(retry, start_response)
 
 

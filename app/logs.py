@@ -28,7 +28,6 @@ _QUIET_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "metrics.metric
 CONTEXT_FIELDS = ("request_id", "tenant", "user", "route", "job_id", "job_func")
 
 log = logging.getLogger("hotline.request")
-job_log = logging.getLogger("hotline.job")
 _job: ContextVar[dict[str, Any] | None] = ContextVar("log_job", default=None)
 
 

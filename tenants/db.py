@@ -97,8 +97,8 @@ def _check_socket(dbapi_connection, connection_record, connection_proxy):
 
     A server that restarted, failed over or ran ``pg_terminate_backend`` leaves an error or
     EOF to read on the idle socket; a healthy idle connection has nothing to read. One
-    ``poll()`` with no timeout instead of ``pool_pre_ping``'s round trip. The pool replaces a
-    connection refused here with a new one.
+    ``poll()`` with no timeout instead of ``pool_pre_ping``'s round trip; only a readable socket
+    pays for a ping. The pool replaces a connection refused here with a new one.
     """
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:
@@ -107,8 +107,12 @@ def _check_socket(dbapi_connection, connection_record, connection_proxy):
         raise DisconnectionError("connection is broken")
     poller = select.poll()
     poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed this pooled connection")
+    if poller.poll(0):  # almost always a closed connection; a real ping tells the rare exception
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError("the server closed this pooled connection") from exc
 
 
 @dataclass

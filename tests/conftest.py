@@ -85,14 +85,21 @@ def token_for(live_server):
 
 @pytest.fixture(scope="session")
 def auth_headers(app):
-    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user)."""
+    """auth_headers("dispatcher@shijiazhuang") -> {"Authorization": "Bearer ..."} (cached per user).
+
+    Tokens live 10 minutes; a cached one is minted again after 5, so a slow run never sends an
+    expired token.
+    """
+    import time
+
     from tests.support.identity import auth
 
-    cache: dict[str, dict[str, str]] = {}
+    cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     def get(username: str) -> dict[str, str]:
-        if username not in cache:
-            cache[username] = auth(app, username)
-        return cache[username]
+        minted = cache.get(username)
+        if minted is None or time.monotonic() - minted[0] > 300:
+            minted = cache[username] = (time.monotonic(), auth(app, username))
+        return minted[1]
 
     return get

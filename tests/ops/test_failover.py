@@ -223,13 +223,19 @@ def test_lost_during_commit_without_key_is_503_with_retry_after(client, auth_hea
 
 
 def test_lost_during_commit_with_idempotency_key_is_answered_again(
-    client, auth_headers, two_tenants, services
+    client, auth_headers, two_tenants, services, caplog
 ):
     body = _body(3, f"commit-key {uuid.uuid4().hex[:8]}")
     headers = {**auth_headers("agent@shijiazhuang"), "Idempotency-Key": uuid.uuid4().hex}
-    with _terminate_own_backend_on("commit", services) as fired:
+    with (
+        caplog.at_level("INFO", logger="hotline.request"),
+        _terminate_own_backend_on("commit", services) as fired,
+    ):
         resp = client.post(ORDERS, json=body, headers=headers)
     assert fired and resp.status_code == 201, resp.get_json()
+    attempts = [(r.status, r.request_id) for r in caplog.records if r.name == "hotline.request"]
+    assert [a[0] for a in attempts] == [503, 201]  # both attempts logged, under one request id
+    assert attempts[0][1] == attempts[1][1] == resp.headers["X-Request-ID"]
     assert _count(body["title"]) == 1
     again = client.post(ORDERS, json=body, headers=headers)
     assert again.status_code == 201 and again.get_json()["id"] == resp.get_json()["id"]
