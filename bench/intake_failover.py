@@ -92,7 +92,7 @@ def failover_rows(url: str, redis: str, instance: str) -> list[tuple]:
                 proc.terminate()
                 proc.wait(20)
     plain = url.replace("postgresql+psycopg://", "postgresql://")
-    proc, port = _gunicorn("wsgi:app", {**env, "DB_POOL_CHECK": "poll"})
+    proc, port = _gunicorn("wsgi:app", {**env, "DB_POOL_CHECK": "poll", "LOG_LEVEL": "ERROR"})  # no 503 lines
     stop = threading.Event()
     killer = threading.Thread(target=_terminator, args=(plain, plain.rsplit("/", 1)[1].split("?")[0], stop))
     try:
