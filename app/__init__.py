@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_identity(app, settings)
     _register_blueprints(app, api)
     _register_provisioning()
+    _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
 
@@ -132,6 +133,11 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (province_blp, province_city_blp):
         api.register_blueprint(blp)
+    from .outbox.api import blp as outbox_blp
+    from .outbox.api import city_blp as outbox_city_blp
+
+    for blp in (outbox_blp, outbox_city_blp):
+        api.register_blueprint(blp)
 
 
 def _register_provisioning() -> None:
@@ -157,7 +163,7 @@ def _register_province() -> None:
     from tenants.provision import register_drop_hook
 
     from .orders.service import observe
-    from .outbox.service import handles
+    from .outbox.registry import handles
     from .province import facts, supervision, transfers
 
     observe(facts.observe_order)
@@ -166,6 +172,19 @@ def _register_province() -> None:
     handles(transfers.REQUESTED, transfers.on_transfer_requested)
     handles(transfers.REMOTE, transfers.on_remote)
     register_drop_hook("province-facts", facts.drop_tenant)
+
+
+def _register_outbox_placeholders() -> None:
+    """Topics whose adapter does not exist yet: they wait, visible, and never count as delivered.
+
+    An adapter registering its handler (``outbox.registry.handles``) replaces the placeholder.
+    """
+    from .orders import topics
+    from .outbox.registry import awaits_adapter
+
+    awaits_adapter(topics.ESCALATED, "no adapter for the {target} platform in this city yet")
+    for topic in (topics.DEADLINE_WARNING, topics.OVERDUE):
+        awaits_adapter(topic, "no notice adapter for department {department} yet (SMS, department system)")
 
 
 def _register_schedule() -> None:

@@ -59,6 +59,9 @@ class Settings:
     db_pool_check: str = "poll"  # stale pooled connections: poll (no round trip), ping, off
     max_content_length: int = 1024 * 1024
     default_locale: str = "zh"
+    outbox_max_attempts: int = 8  # then the message is a dead letter
+    outbox_retry_base_seconds: float = 10.0  # first retry delay, doubled per attempt, with jitter
+    outbox_retry_max_seconds: float = 3600.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -83,6 +86,9 @@ class Settings:
         s.db_pool_check = env.get("DB_POOL_CHECK", s.db_pool_check).lower()
         s.log_level = env.get("LOG_LEVEL", s.log_level).upper()
         s.log_format = env.get("LOG_FORMAT", s.log_format).lower()
+        s.outbox_max_attempts = int(env.get("OUTBOX_MAX_ATTEMPTS", s.outbox_max_attempts))
+        s.outbox_retry_base_seconds = float(env.get("OUTBOX_RETRY_BASE_SECONDS", s.outbox_retry_base_seconds))
+        s.outbox_retry_max_seconds = float(env.get("OUTBOX_RETRY_MAX_SECONDS", s.outbox_retry_max_seconds))
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in names:
@@ -122,6 +128,12 @@ class Settings:
             ]
             if missing:
                 raise ConfigError("production needs " + ", ".join(missing) + " (no embedded defaults)")
+        retry = (self.outbox_retry_base_seconds, self.outbox_retry_max_seconds)
+        if self.outbox_max_attempts < 1 or not 0 <= retry[0] <= retry[1]:
+            raise ConfigError(
+                "OUTBOX_MAX_ATTEMPTS must be at least 1 and 0 <= OUTBOX_RETRY_BASE_SECONDS <= "
+                "OUTBOX_RETRY_MAX_SECONDS"
+            )
 
     def dev_secret(self, name: str, nbytes: int = 32) -> str:
         """A development secret kept under instance/ so restarts keep decrypting old data."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["migrations", "auth", "intake", "province"]
+BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines"]
 
 
 def main(argv: list[str]) -> int:

@@ -97,9 +97,9 @@ def auth_headers(app):
     cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     def get(username: str) -> dict[str, str]:
-        minted = cache.get(username)
-        if minted is None or time.monotonic() - minted[0] > 300:
-            minted = cache[username] = (time.monotonic(), auth(app, username))
-        return minted[1]
+        hit = cache.get(username)
+        if hit is None or time.monotonic() - hit[0] > 300:
+            hit = cache[username] = (time.monotonic(), auth(app, username))
+        return hit[1]
 
     return get

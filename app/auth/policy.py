@@ -50,6 +50,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "transfers.respond": frozenset({D}),  # accept, send back, dispute a cross-city transfer
     "supervision.answer": frozenset({D, CS}),  # the city answers a supervision (督办回复)
     "audit.read": frozenset({CS, PS, PA}),
+    # the outbox: a city's dead letters and waiting lines; province-wide lists and retries
+    "outbox.read": frozenset({CS, PA}),
+    "outbox.manage": frozenset({PA}),
 }
 
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics at /metrics: HTTP traffic, intake by channel, rq queue depth.
+"""Prometheus metrics at /metrics: HTTP traffic, intake by channel, rq queue depth, outbox depth.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (``make run`` and the Helm chart set it), every gunicorn
 worker writes its samples there and /metrics aggregates them; without it each process reports
@@ -7,6 +7,7 @@ its own. Labels use URL rules, never raw paths, so cardinality stays bounded.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -23,6 +24,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+log = logging.getLogger(__name__)
 _metrics: dict[str, object] = {}
 _creating = threading.Lock()
 
@@ -84,6 +86,37 @@ class QueueDepth:
         yield family
 
 
+class OutboxDepth:
+    """Pending and dead outbox messages per city and topic, read from the database at scrape time.
+
+    Counted over partial indexes (pending lines, dead letters), never over delivered history.
+    """
+
+    def collect(self):
+        from ..outbox import queries
+
+        messages = GaugeMetricFamily(
+            "hotline_outbox_messages",
+            "Outbox messages not delivered, per city, topic and state (pending or dead)",
+            labels=["tenant", "topic", "state"],
+        )
+        oldest = GaugeMetricFamily(
+            "hotline_outbox_oldest_pending_seconds",
+            "Age of the oldest pending outbox message per city (0: nothing pending)",
+            labels=["tenant"],
+        )
+        try:
+            for tenant, topic, state, count in queries.depth():
+                messages.add_metric([tenant, topic, state], count)
+            for tenant, seconds in queries.oldest_pending().items():
+                oldest.add_metric([tenant], seconds)
+        except Exception:  # database down: /readyz says so; metrics stay scrapeable
+            log.warning("outbox gauges unavailable", exc_info=True)
+            return
+        yield messages
+        yield oldest
+
+
 blp = Blueprint("metrics", __name__)
 
 
@@ -103,6 +136,7 @@ def _queue_registry() -> CollectorRegistry:
     def build():
         registry = CollectorRegistry(auto_describe=False)
         registry.register(QueueDepth())
+        registry.register(OutboxDepth())
         return registry
 
     return _get("queue_registry", build)

@@ -15,7 +15,7 @@ from ..audit import service as audit
 from ..auth.policy import require
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, Forbidden
-from . import references
+from . import references, topics
 from .models import Assignment, ExtensionRequest, Order, Supervision
 from .service import actor_of, load_for_action, notify, now
 from .workflow import ACTIONS, EMERGENCY_TARGETS, Action, WrongState, check_state
@@ -352,14 +352,15 @@ def _transfer(ctx: Ctx) -> None:
     ctx.order.transferred_to = target.slug
     ctx.audit_data.update(to_tenant=target.slug, reason=ctx.body["reason"])
     publish(
-        "order.transfer_requested",
+        topics.TRANSFER_REQUESTED,
         {
             "order_id": ctx.order.id,
             "number": ctx.order.number,
             "to_tenant": target.slug,
             "reason": ctx.body["reason"],
         },
-        key=f"transfer:{ctx.order.number}",
+        key=f"transfer:{ctx.order.number}:{ctx.order.version}",  # a sent-back order may go again
+        destination=f"city:{target.slug}",
     )
 
 
@@ -374,14 +375,15 @@ def _escalate(ctx: Ctx) -> None:
     ctx.order.transferred_to = target
     ctx.audit_data.update(target=target, reason=ctx.body.get("reason"))
     publish(
-        "order.escalated",
+        topics.ESCALATED,
         {
             "order_id": ctx.order.id,
             "number": ctx.order.number,
             "target": target,
             "reason": ctx.body.get("reason"),
         },
-        key=f"escalate:{ctx.order.number}",
+        key=f"escalate:{ctx.order.number}:{ctx.order.version}",
+        destination=f"emergency:{target}",  # one line per platform: its messages stay in order
     )
 
 

@@ -19,6 +19,7 @@ from tenants import db
 
 from ..audit import service as audit
 from ..outbox.service import publish
+from . import topics
 from .models import Assignment, Order, Supervision
 from .service import notify, now
 from .workflow import OPEN_STATES
@@ -59,9 +60,10 @@ def sweep(batch: int = 500) -> SweepResult:
             order.warned_at = at
             audit.record("order.deadline_warning", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
-                "order.deadline_warning",
+                topics.DEADLINE_WARNING,
                 {"order_id": order.id, "number": order.number, "department": order.lead_department},
                 key=f"warn:{order.number}:{order.due_at.isoformat()}",
+                destination=f"department:{order.lead_department or 'desk'}",  # desk: not dispatched yet
             )
             notify(order, "deadline_warning")
         overdue = _due((Order.overdue_at.is_(None), Order.due_at <= at), Order.due_at, batch)
@@ -89,9 +91,10 @@ def sweep(batch: int = 500) -> SweepResult:
             order.overdue_at = at
             audit.record("order.overdue", actor=SYSTEM, order=order, due_at=order.due_at.isoformat())
             publish(
-                "order.overdue",
+                topics.OVERDUE,
                 {"order_id": order.id, "number": order.number, "department": order.lead_department},
                 key=f"overdue:{order.number}:{order.due_at.isoformat()}",
+                destination=f"department:{order.lead_department or 'desk'}",  # desk: not dispatched yet
             )
             notify(order, "overdue")
         late_signs = list(

@@ -29,6 +29,7 @@ from ..audit import service as audit
 from ..audit.models import AuditEntry
 from ..auth.principal import Principal
 from ..errors import Conflict, NotFound
+from ..orders import topics
 from ..orders.intake import intake
 from ..orders.models import Order
 from ..orders.service import actor_of, notify
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 TRANSFER_ACTOR = "province-transfer"
 SYSTEM = audit.Actor.system(TRANSFER_ACTOR)
 REMOTE = "transfer.remote"
-REQUESTED = "order.transfer_requested"
+REQUESTED = topics.TRANSFER_REQUESTED
 # Order events not forwarded to the source timeline (covered by their own entries, or noise).
 SILENT = frozenset({"received", "seeded", "deadline_warning", "transfer_sent_back", "transfer_reinstated"})
 
@@ -94,7 +95,14 @@ def _once(order_id: int, action: str, key: str, **data: Any) -> None:
 
 
 def _tell(t: Transfer, event: str, **data: Any) -> None:
-    publish(REMOTE, {"transfer_id": t.id, "event": event, **data}, key=f"transfer:{t.id}:{event}")
+    """Tell the other city of this transfer (the target for a dispute or decision, else the source)."""
+    other = t.target_tenant_id if event in ("decided", "disputed") else t.source_tenant_id
+    publish(
+        REMOTE,
+        {"transfer_id": t.id, "event": event, **data},
+        key=f"transfer:{t.id}:{event}",
+        destination=f"city:{_slug(other)}",
+    )
 
 
 # -- the source's request reaches the target ------------------------------------------------------
@@ -346,6 +354,10 @@ def forward_progress(order: Order, event: str) -> None:
     if order.created_by != TRANSFER_ACTOR or event in SILENT:
         return
     ref = current_tenant()
+    t = _transfer_of(ref.id, order.id)
+    if t is None:
+        log.warning("order %s came from a transfer that no longer exists; nothing to forward", order.id)
+        return
     publish(
         REMOTE,
         {
@@ -356,19 +368,21 @@ def forward_progress(order: Order, event: str) -> None:
             "status": order.status,
         },
         key=f"transfer:progress:{ref.id}:{order.id}:{order.version}:{event}",
+        destination=f"city:{_slug(t.source_tenant_id)}",
     )
+
+
+def _transfer_of(target_tenant_id: int, target_order_id: int) -> Transfer | None:
+    return db.session.scalars(
+        select(Transfer)
+        .where(Transfer.target_tenant_id == target_tenant_id, Transfer.target_order_id == target_order_id)
+        .order_by(Transfer.id.desc())
+    ).first()
 
 
 def _progress(message: OutboxMessage) -> None:
     p = message.payload
-    t = db.session.scalars(
-        select(Transfer)
-        .where(
-            Transfer.target_tenant_id == p["target_tenant_id"],
-            Transfer.target_order_id == p["target_order_id"],
-        )
-        .order_by(Transfer.id.desc())
-    ).first()
+    t = _transfer_of(p["target_tenant_id"], p["target_order_id"])
     if t is None:
         return
     with tenant_context(_slug(t.source_tenant_id)):

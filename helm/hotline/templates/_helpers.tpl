@@ -165,6 +165,9 @@ KEYCLOAK_ADMIN_CLIENT_ID: {{ .Values.keycloak.adminClient.id | quote }}
 DB_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
 DB_POOL_CHECK: {{ .Values.database.poolCheck | quote }}
+OUTBOX_MAX_ATTEMPTS: {{ .Values.outbox.maxAttempts | quote }}
+OUTBOX_RETRY_BASE_SECONDS: {{ .Values.outbox.retryBaseSeconds | quote }}
+OUTBOX_RETRY_MAX_SECONDS: {{ .Values.outbox.retryMaxSeconds | quote }}
 PYTHONUNBUFFERED: "1"
 PYTHONDONTWRITEBYTECODE: "1"
 HOME: "/tmp"
