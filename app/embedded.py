@@ -177,6 +177,16 @@ def _wait_for_orphan_backends(pgdata: Path) -> None:
             _kill(proc)
 
 
+def _running(proc) -> bool:
+    """Alive, and not a zombie (an adopted server's exit waits for its new parent to reap it)."""
+    import psutil
+
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def _kill(proc) -> None:
     import psutil
 
@@ -242,7 +252,7 @@ def stop_postgres(instance: Path, timeout: float = 30) -> None:
                    start_new_session=True, timeout=timeout + 5)  # fmt: skip
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
             log.warning("embedded PostgreSQL did not stop in %s mode", mode)
-        if _wait_until(lambda: not proc.is_running() or live_postmaster(pgdata) is None, 5):
+        if _wait_until(lambda: not _running(proc) or live_postmaster(pgdata) is None, 5):
             return
     _kill(proc)
 
@@ -345,5 +355,5 @@ def stop_redis(instance: Path, timeout: float = 15) -> None:
     elif proc is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGTERM)
-    if proc is not None and not _wait_until(lambda: not proc.is_running(), timeout):
+    if proc is not None and not _wait_until(lambda: not _running(proc), timeout):
         _kill(proc)
