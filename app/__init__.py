@@ -27,7 +27,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .startup import configure_connections
 
     configure_connections(settings)
-    api.init_app(app)
+    from .rest import converters
+    from .rest.openapi import OperationsPlugin
+
+    converters.install(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [OperationsPlugin(app)]})
 
     from .errors import register_error_handlers
 

@@ -26,7 +26,14 @@ class RedisClient:
         return self._client
 
 
-api = Api()
+class HotlineApi(Api):
+    """No catch-all ``default`` response: each operation lists the statuses it really answers
+    (app/rest/openapi.py), so a client, and the fuzzer's status-code check, can rely on them."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+api = HotlineApi()
 redis_client = RedisClient()
 
 __all__ = ["api", "db", "redis_client"]

@@ -7,10 +7,10 @@ the cheapest way to ask "may I act in this city?" (403 otherwise).
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants.context import current_tenant
 
+from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from .http import current_principal, requires
 from .policy import MATRIX, allowed
@@ -39,7 +39,12 @@ class Me(MethodView):
     @requires("identity.read")
     @blp.response(200, PrincipalSchema)
     def get(self):
-        """The caller's identity, roles and permissions."""
+        """The caller's identity, roles and permissions.
+
+        What the platform read from your bearer token: user name, roles, tenant, department (handlers)
+        and the permissions of the matrix your roles grant. Portals build their menus from
+        `permissions`; an integrator calls it first to check a service account is set up.
+        """
         return describe(current_principal())
 
 
@@ -48,5 +53,10 @@ class TenantMe(MethodView):
     @requires("identity.read")
     @tenant_blp.response(200, TenantPrincipalSchema)
     def get(self):
-        """The caller inside this tenant (403 when the token may not enter it)."""
+        """The caller inside this tenant (403 when the token may not enter it).
+
+        The same answer as `GET /api/v1/me` plus `current_tenant`, after tenant binding: the cheapest
+        way to ask "may this token act in this city?". 404 for an unknown city, 403 for a token of
+        another city.
+        """
         return {**describe(current_principal()), "current_tenant": current_tenant().slug}

@@ -8,9 +8,9 @@ Monday-Friday (flagged). A write is seen by the next request in every process.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth.http import current_principal, requires
+from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from . import service
 from .schemas import CalendarEntryInSchema, CalendarEntrySchema, DayPathSchema, YearQuerySchema
@@ -43,7 +43,12 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
         @blp.response(200, CalendarEntrySchema(many=True))
         @blp.paginate(page_size=PAGE_SIZE)
         def get(self, args, pagination_parameters):
-            """List entered days, by date (the library's own days are not listed)."""
+            """List entered days, by date (the library's own days are not listed).
+
+            The days entered by hand at this scope (the province, or one city), optionally of one
+            `year`. Statutory holidays known to the chinese-calendar library are not listed; entries
+            here override it (a city entry overrides the province). Paginated.
+            """
             rows, total = service.list_entries(
                 city=city,
                 year=args.get("year"),
@@ -60,14 +65,23 @@ def _views(blp: Blueprint, *, city: bool, manage: str) -> None:
         @blp.arguments(CalendarEntryInSchema())
         @blp.response(200, CalendarEntrySchema)
         def put(self, path, body, day):
-            """Enter a day: `is_workday` false for a holiday, true for an adjusted working day."""
+            """Enter a day: `is_workday` false for a holiday, true for an adjusted working day.
+
+            Creates or replaces the entry for that date (years the library does not cover yet,
+            corrections, local days off). Deadlines computed after the write see it in every process.
+            Dates from 2000 to 2099.
+            """
             return service.put_entry(city=city, day=path["day"], by=current_principal().username, **body)
 
         @requires(manage)
         @blp.arguments(DayPathSchema(), location="path")
         @blp.response(204)
         def delete(self, path, day):
-            """Remove an entry (undo a mistake); the day falls back to the next source."""
+            """Remove an entry (undo a mistake); the day falls back to the next source.
+
+            Deletes the entry for that date: the day is then whatever the next source says (province
+            entry, the chinese-calendar library, then Monday to Friday). 404 when there is no entry.
+            """
             service.delete_entry(city=city, day=path["day"])
 
 

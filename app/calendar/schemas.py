@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..rest import Schema
 from .arithmetic import TZ
 from .service import FIRST_YEAR, LAST_YEAR
 

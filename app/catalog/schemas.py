@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from ..rest import Schema
 from .models import APPEAL_TYPES, DEPARTMENT_CODE, DEPARTMENT_KINDS, DISTRICT_CODE, SEASONS
 
 CATEGORY_CODE = r"^[0-9]{2}([0-9]{2})?$"

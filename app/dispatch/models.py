@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Identity,
@@ -42,7 +43,7 @@ class DispatchRule(EditableMixin, TenantBase):
         Index(None, "assist_departments", postgresql_using="gin"),
     )
 
-    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     category_code: Mapped[str] = mapped_column(String(4), ForeignKey("categories.code"))
     district_code: Mapped[str | None] = mapped_column(String(6), ForeignKey("districts.code"))
     lead_department: Mapped[str] = mapped_column(String(32), ForeignKey("departments.code"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..catalog.schemas import NonEmpty, StatusQuery, category_code, department_code, district_code
+from ..rest import Schema
 
 
 class DispatchRuleQuery(StatusQuery):

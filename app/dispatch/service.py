@@ -122,8 +122,9 @@ def get_rule(rule_id: int, *, for_update: bool = False) -> DispatchRule:
     return rule
 
 
-def validate_departments(lead: str, assists: list[str]) -> None:
-    """A rule names existing, active departments, the lead not also assisting and none twice."""
+def validate_departments(lead: str, assists: list[str], *, active: bool = True) -> None:
+    """A rule names existing (and, for an active rule, active) departments, the lead not also
+    assisting and none twice."""
     if lead in assists:
         raise catalog.invalid("assist_departments", f"the lead department {lead} cannot also assist")
     if len(set(assists)) != len(assists):
@@ -135,7 +136,7 @@ def validate_departments(lead: str, assists: list[str]) -> None:
         )
     }
     for fieldname, codes in (("lead_department", [lead]), ("assist_departments", assists)):
-        bad = [c for c in codes if c not in found or not found[c].active]
+        bad = [c for c in codes if c not in found or (active and not found[c].active)]
         if bad:
             raise catalog.invalid(fieldname, f"unknown or inactive department(s): {', '.join(bad)}")
 
@@ -180,6 +181,10 @@ def update_rule(rule_id: int, changes: Mapping[str, Any], actor: str | None) -> 
     becomes_active = changes.get("active", rule.active)
     if becomes_active and ({"lead_department", "assist_departments"} & changes.keys() or not rule.active):
         validate_departments(lead, assists)
+    elif {"lead_department", "assist_departments"} & changes.keys():
+        # a retired rule may name retired departments, never unknown ones (the foreign key
+        # refused them at flush: an IntegrityError, a 500)
+        validate_departments(lead, assists, active=False)
     for key, value in changes.items():
         setattr(rule, key, value)
     rule.updated_by = actor

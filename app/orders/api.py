@@ -9,12 +9,21 @@ from tenants import current_tenant, db
 
 from ..audit import service as audit
 from ..auth.http import current_principal, requires
-from ..errors import DomainError
 from ..metrics import orders_received
+from ..rest import link, responds
 from ..tenancy.scope import tenant_blueprint
 from . import actions, queries
 from .intake import intake
-from .schemas import ACTION_BODIES, OrderCreate, OrderOut, OrderQuery, OrderRead, TimelineEntry
+from .schemas import (
+    ACTION_BODIES,
+    ACTION_EXAMPLES,
+    IntakeHeaders,
+    OrderCreate,
+    OrderOut,
+    OrderQuery,
+    OrderRead,
+    TimelineEntry,
+)
 from .service import etag, get_visible, parse_if_match
 from .views import present
 from .workflow import ACTIONS
@@ -24,14 +33,52 @@ blp = tenant_blueprint(
 )
 
 
+def _links(order_id: str, actions: list[str], *, reads: bool = True) -> dict:
+    """OpenAPI links from a response naming an order to what may follow (the workflow as data)."""
+    links = {}
+    if reads:
+        links["GetOrder"] = link(
+            "orders.OrderItem", "get", "Read this order", tenant=TENANT, order_id=order_id
+        )
+        links["GetTimeline"] = link(
+            "orders.OrderTimeline", "get", "Its timeline", tenant=TENANT, order_id=order_id
+        )
+    for name in actions:
+        title = "".join(p.title() for p in name.split("-"))
+        links[title] = link(
+            f"orders.action_{name.replace('-', '_')}",
+            "post",
+            ACTIONS[name].summary,
+            tenant=TENANT,
+            order_id=order_id,
+        )
+    return links
+
+
+def _next_actions(state: str | None, from_states: tuple[str, ...] = ()) -> list[str]:
+    """Actions allowed once an order is in ``state`` (unchanged: one of ``from_states``)."""
+    states = {state} if state else set(from_states)
+    return [name for name, a in ACTIONS.items() if states & set(a.from_states)]
+
+
+TENANT = "$request.path.tenant"
+
+
 @blp.route("")
 class Orders(MethodView):
     @requires("orders.read")
     @blp.arguments(OrderQuery(), location="query")
     @blp.response(200, OrderOut(many=True))
+    @blp.doc(responses={200: {"links": _links("$response.body#/0/id", list(ACTIONS))}})
     @blp.paginate()
     def get(self, args, pagination_parameters):
-        """List orders visible to you (handlers: their department's), newest first."""
+        """List orders visible to you (handlers: their department's), newest first.
+
+        Filters combine (status may repeat: `?status=received&status=returned`). Handlers see only
+        orders assigned to their department; caller phones are masked and confidential callers hidden
+        from roles that may not see them. Paginated: `page`, `page_size`, totals in the `X-Pagination`
+        header.
+        """
         principal = current_principal()
         rows, total = queries.page(
             queries.order_query(principal, args), pagination_parameters.page, pagination_parameters.page_size
@@ -41,22 +88,19 @@ class Orders(MethodView):
 
     @requires("orders.create")
     @blp.arguments(OrderCreate())
+    @blp.arguments(IntakeHeaders(), location="headers", error_status_code=400)
     @blp.response(201, OrderOut)
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "schema": {"type": "string"},
-                "description": "same key and body return the same order",
-            }
-        ]
-    )
-    def post(self, body):
-        """Take an appeal (受理) from any channel; flags repeat appeals (重复诉求) for merging."""
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 255:
-            raise DomainError("Idempotency-Key must be 1-255 characters", status=400)
+    @blp.doc(responses={201: {"links": _links("$response.body#/id", _next_actions("received"))}})
+    def post(self, body, sent):
+        """Take an appeal (受理) from any channel; flags repeat appeals (重复诉求) for merging.
+
+        Creates an order in `received` with its number (`SJZ-20261128-000123`) and its deadlines from
+        the city's SLA policy and working-day calendar. Send an `Idempotency-Key` header to retry
+        safely: the same key and body return the same order (`Idempotent-Replayed: true`), a different
+        body under the same key answers 422. `repeat_candidates` lists orders of the same caller or
+        place in the last 30 days.
+        """
+        key = sent["idempotency_key"]
         principal = current_principal()
         order, created = intake(principal, body, key)
         db.session.commit()
@@ -73,8 +117,14 @@ class OrderItem(MethodView):
     @requires("orders.read")
     @blp.arguments(OrderRead(), location="query")
     @blp.response(200, OrderOut)
+    @blp.doc(responses={200: {"links": _links("$request.path.order_id", list(ACTIONS), reads=False)}})
     def get(self, args, order_id):
-        """One order; `?reveal=phone` shows the caller's phone to roles that need it (audited)."""
+        """One order; `?reveal=phone` shows the caller's phone to roles that need it (audited).
+
+        The order with its assignments, deadlines and caller (masked phone). The `ETag` header is its
+        version: send it back as `If-Match` on an action to avoid acting on a stale copy.
+        `?reveal=phone` is for agents, dispatchers and city supervisors and writes an audit entry.
+        """
         principal = current_principal()
         order = get_visible(principal, order_id)
         data = present(order, principal, reveal_phone=args.get("reveal") == "phone")
@@ -87,7 +137,12 @@ class OrderTimeline(MethodView):
     @requires("orders.read")
     @blp.response(200, TimelineEntry(many=True))
     def get(self, order_id):
-        """The order's timeline: every state change and reveal, from the audit chain."""
+        """The order's timeline: every state change and reveal, from the audit chain.
+
+        Entries in the order they happened, each with actor, action and details. `seq` is the entry's
+        place in the city's hash-chained audit log; it is null for the moment between commit and sealing
+        (normally under a second).
+        """
         get_visible(current_principal(), order_id)
         return audit.timeline(order_id)
 
@@ -97,7 +152,7 @@ def _register_action(name: str) -> None:
 
     class ActionView(MethodView):
         @requires(action.permission)
-        @blp.arguments(ACTION_BODIES[name]())
+        @blp.arguments(ACTION_BODIES[name](), example=ACTION_EXAMPLES[name])
         @blp.response(200, OrderOut)
         @blp.doc(
             parameters=[
@@ -107,7 +162,15 @@ def _register_action(name: str) -> None:
                     "schema": {"type": "string"},
                     "description": "the order's ETag; 412 when stale",
                 }
-            ]
+            ],
+            responses={
+                200: {
+                    "links": _links(
+                        "$request.path.order_id", _next_actions(action.to_state, action.from_states)
+                    )
+                },
+                **responds(409, 412)["responses"],
+            },
         )
         def post(self, body, order_id):
             principal = current_principal()

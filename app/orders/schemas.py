@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..rest import Schema
 from .workflow import (
     APPEAL_TYPES,
     CHANNELS,
@@ -43,11 +44,17 @@ class OrderCreate(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
     category_code = fields.String(
-        required=True, validate=CODE, metadata={"description": "leaf category code"}
+        required=True,
+        validate=CODE,
+        metadata={"description": "leaf category code (GET .../categories)", "example": "0105"},
     )
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     title = fields.String(validate=validate.Length(1, 200), load_default=None)
-    content = fields.String(required=True, validate=validate.Length(1, 10000))
+    content = fields.String(
+        required=True,
+        validate=validate.Length(1, 10000),
+        metadata={"example": "裕华区建华小区东侧工地每晚十一点后仍在施工，噪音很大，希望尽快处理。"},
+    )
     caller = fields.Nested(CallerIn, load_default=dict)
     confidential = fields.Boolean(
         load_default=False, metadata={"description": "hide the caller from departments"}
@@ -159,6 +166,18 @@ class OrderQuery(Schema):
     created_to = fields.DateTime(load_default=None)
 
 
+class IntakeHeaders(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Length(1, 255),
+        metadata={
+            "description": "same key and body return the same order, never a second one",
+            "example": "2f1c6f7e-6a43-4b8e-9d0e-3a7c1b2d4e5f",
+        },
+    )
+
+
 class OrderRead(Schema):
     reveal = fields.String(
         validate=validate.OneOf(["phone"]),
@@ -168,7 +187,12 @@ class OrderRead(Schema):
 
 
 class TimelineEntry(Schema):
-    seq = fields.Integer()
+    seq = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "position in the sealed audit chain; null until sealed (normally under a second)"
+        },
+    )
     occurred_at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
@@ -241,6 +265,27 @@ class EscalateIn(Schema):
     target = fields.String(required=True, validate=validate.OneOf(EMERGENCY_TARGETS))
     reason = fields.String(validate=validate.Length(max=2000), load_default=None)
 
+
+# A complete body per action, shown in the docs and sent first by the fuzzer (demo department codes).
+ACTION_EXAMPLES: dict[str, dict] = {
+    "dispatch": {"lead_department": "zjj", "assist_departments": ["cgj"], "note": "请住建局牵头，城管局协办"},
+    "accept": {},
+    "assist-reply": {"content": "城管局已派员夜间巡查，配合住建局处理"},
+    "return": {"reason": "不属于本单位职责范围，建议改派市城管局"},
+    "reject-return": {"reason": "经核实属于贵单位职责，请签收办理"},
+    "request-extension": {"working_days": 5, "reason": "需协调施工单位整改，现场复核需要时间"},
+    "approve-extension": {"note": "同意延期5个工作日"},
+    "reject-extension": {"note": "请在原时限内办结"},
+    "reply": {"content": "已责令施工单位夜间停工，违规施工已立案处罚", "outcome": "resolved"},
+    "reject-reply": {"reason": "答复未说明处理结果，请补充"},
+    "close": {"resolution": "已电话向市民解释相关政策"},
+    "callback": {"satisfaction": "satisfied", "resolved": True, "note": "市民表示噪音已停止"},
+    "reopen": {"reason": "回访不满意：夜间施工仍未停止"},
+    "supervise": {"note": "请加快办理，三日内反馈", "response_due_at": "2026-12-05T18:00:00+08:00"},
+    "merge": {"into": 1},
+    "transfer": {"to_tenant": "tangshan", "reason": "事发地在唐山市路北区，请唐山热线办理"},
+    "escalate": {"target": "110", "reason": "市民反映有人持械斗殴"},
+}
 
 ACTION_BODIES: dict[str, type[Schema]] = {
     "dispatch": DispatchIn,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants import current_tenant, db, tenant_context
 
@@ -19,6 +18,7 @@ from ..auth.http import current_principal, requires
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
 from ..province.queries import page
+from ..rest import Blueprint
 from ..tenancy.scope import tenant_blueprint
 from . import queries, service
 from .models import OutboxMessage

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..rest import Schema
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]{1,30}$", error="a city slug, e.g. shijiazhuang")
 TOPIC = validate.Regexp(r"^[a-z][a-z0-9_.-]{0,63}$", error="a topic, e.g. order.escalated")

@@ -12,6 +12,7 @@ from tenants.context import UnknownTenant, lookup
 from tenants.models import Tenant
 
 from ..errors import DomainError
+from ..orders.workflow import OPEN_STATES
 from .models import OPEN_SQL, OrderFact, SupervisionFact, Transfer
 
 
@@ -43,7 +44,8 @@ def orders(args: dict[str, Any]) -> Select:
     if args.get("overdue") is True:  # open and overdue: the partial index
         stmt = stmt.where(f.overdue_at.is_not(None), _open())
     elif args.get("overdue") is False:
-        stmt = stmt.where(or_(f.overdue_at.is_(None), ~_open()))
+        # not ``~_open()``: a text clause cannot be negated (SQLAlchemy asserted: a 500)
+        stmt = stmt.where(or_(f.overdue_at.is_(None), f.status.not_in(OPEN_STATES)))
     if args.get("supervised") is not None:
         sup = exists().where(SupervisionFact.tenant_id == f.tenant_id, SupervisionFact.order_id == f.order_id)
         stmt = stmt.where(sup if args["supervised"] else ~sup)

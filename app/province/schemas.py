@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..orders.workflow import APPEAL_TYPES, CHANNELS, STATES
+from ..rest import Schema
 from .kpis import GROUP_BY
 from .measures import KPIS
 

@@ -47,7 +47,11 @@ class Policies(MethodView):
     @blp.response(200, PolicySchema(many=True))
     @blp.paginate(page_size=50)
     def get(self, pagination_parameters):
-        """This city's SLA policies, by appeal type and urgency."""
+        """This city's SLA policies, by appeal type and urgency.
+
+        One policy per appeal type and urgency: time limits to sign for, handle and return an order, in
+        working days or hours, the warning ratio and the longest extension. Paginated.
+        """
         rows, total = service.list_policies(pagination_parameters.page, pagination_parameters.page_size)
         pagination_parameters.item_count = total
         return [_dump(r) for r in rows]
@@ -59,12 +63,26 @@ class Policy(MethodView):
     @blp.arguments(PolicyPathSchema(), location="path")
     @blp.response(200, PolicySchema)
     def get(self, path, appeal_type, urgency):
-        """One policy."""
+        """One policy.
+
+        The policy for one appeal type (consultation, help, complaint, report, suggestion, praise) and
+        urgency (normal, urgent, emergency) of this city.
+        """
         return _dump(service.get_policy(**path))
 
     @requires("sla.manage")
     @blp.arguments(PolicyPathSchema(), location="path")
-    @blp.arguments(PolicyInSchema())
+    @blp.arguments(
+        PolicyInSchema(),
+        example={
+            "unit": "working_days",
+            "accept_limit": 1,
+            "handle_limit": 10,
+            "return_limit": 2,
+            "extension_max_working_days": 10,
+            "warn_ratio": 0.8,
+        },
+    )
     @blp.response(200, PolicySchema)
     def put(self, path, limits, appeal_type, urgency):
         """Replace this city's limits for one appeal type and urgency; other cities are unaffected.

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from ..calendar.arithmetic import TZ
 from ..calendar.schemas import LocalDateTime
 from ..calendar.service import FIRST_YEAR, LAST_YEAR
+from ..rest import Schema
 from .baseline import APPEAL_TYPES, HOURS, UNITS, URGENCIES, WORKING_DAYS, Limits
 
 MAX_WORKING_DAYS = 250  # about a year of working days

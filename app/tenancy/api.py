@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tenants import provision
 from tenants.context import UnknownTenant
 
 from ..auth.http import requires
 from ..errors import Conflict, DomainError, NotFound
+from ..rest import Blueprint, responds
 from .schemas import TenantCreateSchema, TenantSchema
 
 blp = Blueprint(
@@ -29,14 +29,25 @@ class Tenants(MethodView):
     @requires("tenants.read")
     @blp.response(200, TenantSchema(many=True))
     def get(self):
-        """List tenants with status and schema version."""
+        """List tenants with status and schema version.
+
+        Every city hotline centre (tenant) in the registry, with its status (`active`, `provisioning`,
+        `failed`, `disabled`), region code, order-number prefix and the migration version of its schema.
+        """
         return provision.list_tenants()
 
     @requires("tenants.manage")
     @blp.arguments(TenantCreateSchema())
+    @blp.doc(**responds(409, 503))
     @blp.response(201, TenantSchema)
     def post(self, body):
-        """Provision a city tenant: schema, migrations, reference data, IdP group."""
+        """Provision a city tenant: schema, migrations, reference data, IdP group.
+
+        Creates the city's PostgreSQL schema, migrates it, seeds its catalogue, dispatch rules and SLA
+        policies, and creates its group and demo users in the identity provider. Idempotent per slug: a
+        failed provisioning answers 503 and is resumed by POSTing the same body again; an existing slug
+        answers 409.
+        """
         try:
             ref = provision.create_tenant(
                 body["slug"],
@@ -56,7 +67,11 @@ class TenantItem(MethodView):
     @requires("tenants.read")
     @blp.response(200, TenantSchema)
     def get(self, tenant: str):
-        """One tenant's registry entry."""
+        """One tenant's registry entry.
+
+        The registry entry of one city by slug: name, region code, order prefix, status and schema
+        version. 404 for an unknown slug.
+        """
         try:
             return _row(tenant)
         except NotFound as exc:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from tenants.naming import REGION_CODE_RE, SLUG_RE
+
+from ..rest import Schema
 
 
 class TenantSchema(Schema):

@@ -7,13 +7,13 @@ that tenant; every view under such a blueprint runs inside that tenant's context
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from tenants.context import UnknownTenant, bind_tenant, lookup, unbind_tenant
 from tenants.models import TenantStatus
 
 from ..auth.http import current_principal
 from ..errors import Forbidden
+from ..rest import Blueprint
 
 TENANT_PREFIX = "/api/v1/tenants/<string:tenant>"
 

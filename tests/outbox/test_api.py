@@ -179,7 +179,7 @@ def test_roles_and_cities_are_checked(client, auth_headers, dead, message, user,
         ("/dead-letters?tenant=BAD", 422),
         ("/dead-letters?topic=" + "x" * 200, 422),
         ("/backlog?tenant=nowhere", 422),
-        ("/dead-letters?page=99999999999", 200),
+        ("/dead-letters?page=99999999999", 422),  # pages stop at 100,000 (app/rest/blueprint.py)
         ("/dead-letters?destination=city%3A%00x", 422),
         ("/dead-letters?destination=%ED%A0%80", 422),
     ],

@@ -1,7 +1,7 @@
 """Outbox: ordering lines (destination), dead letters, who retried; lost escalations come back.
 
 Revision ID: t0400
-Revises: t0300
+Revises: t0380
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t0400"
-down_revision = "t0300"
+down_revision = "t0380"
 branch_labels = None
 depends_on = None
 
