@@ -1,5 +1,9 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi ...``."""
+"""WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi ...``.
 
-from app import create_app
+A start-up problem (missing production secret, malformed URL) ends the process with one line
+naming what to set (app/startup.py), not a traceback.
+"""
 
-app = create_app()
+from app.startup import create_app_or_exit
+
+app = create_app_or_exit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -13,8 +12,9 @@ from .config import Settings
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the WSGI app. Embedded services are started here only when URLs are unset."""
     settings = settings or Settings.from_env(**overrides)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from . import logs
+
+    logs.configure(settings.log_level, settings.log_format)
     _resolve_services(settings)
     settings.resolve_secrets()
 
@@ -23,12 +23,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["settings"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from .extensions import api, db, redis_client
+    from .extensions import api, db
+    from .startup import configure_connections
 
-    db.configure(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
-    )
-    redis_client.configure(settings.redis_url)
+    configure_connections(settings)
     from .rest import converters
     from .rest.openapi import OperationsPlugin
 
@@ -38,6 +36,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from . import failover
+
+    logs.init_app(app)
+    failover.init_app(app)
     _install_unit_of_work_hooks()
     _register_identity(app, settings)
     _register_blueprints(app, api)
@@ -114,6 +116,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
+    from .apidocs import init_app as init_apidocs
+
+    init_apidocs(app)
     from .metrics import init_app as init_metrics
 
     init_metrics(app)
@@ -222,3 +227,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(province_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
+    from .startup import explain_cli_errors
+
+    explain_cli_errors(app.cli)  # a server that is down or misnamed: one line, no traceback

@@ -9,10 +9,24 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("development", "test", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(RuntimeError):
     """Settings that cannot work together (e.g. production without a secret)."""
+
+
+class StartupError(RuntimeError):
+    """A server the platform needs is unreachable or cannot start; the message says what to set."""
+
+
+def _int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -41,6 +55,8 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     log_level: str = "INFO"
+    log_format: str = "json"  # json (one object per line) or text (for reading in a terminal)
+    db_pool_check: str = "poll"  # stale pooled connections: poll (no round trip), ping, off
     max_content_length: int = 1024 * 1024
     default_locale: str = "zh"
     outbox_max_attempts: int = 8  # then the message is a dead letter
@@ -72,9 +88,11 @@ class Settings:
         s.secret_key = env.get("SECRET_KEY") or None
         s.pii_key = env.get("PII_ENCRYPTION_KEY") or None
         s.pii_hash_key = env.get("PII_HASH_KEY") or None
-        s.db_pool_size = int(env.get("DB_POOL_SIZE", s.db_pool_size))
-        s.db_max_overflow = int(env.get("DB_MAX_OVERFLOW", s.db_max_overflow))
+        s.db_pool_size = _int("DB_POOL_SIZE", env.get("DB_POOL_SIZE"), s.db_pool_size)
+        s.db_max_overflow = _int("DB_MAX_OVERFLOW", env.get("DB_MAX_OVERFLOW"), s.db_max_overflow)
+        s.db_pool_check = env.get("DB_POOL_CHECK", s.db_pool_check).lower()
         s.log_level = env.get("LOG_LEVEL", s.log_level).upper()
+        s.log_format = env.get("LOG_FORMAT", s.log_format).lower()
         s.outbox_max_attempts = int(env.get("OUTBOX_MAX_ATTEMPTS", s.outbox_max_attempts))
         s.outbox_retry_base_seconds = float(env.get("OUTBOX_RETRY_BASE_SECONDS", s.outbox_retry_base_seconds))
         s.outbox_retry_max_seconds = float(env.get("OUTBOX_RETRY_MAX_SECONDS", s.outbox_retry_max_seconds))
@@ -101,6 +119,13 @@ class Settings:
     def validate(self) -> None:
         if self.app_env not in ENVIRONMENTS:
             raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.app_env!r}")
+        for name, value, choices in (
+            ("LOG_LEVEL", self.log_level, LOG_LEVELS),
+            ("LOG_FORMAT", self.log_format, ("json", "text")),
+            ("DB_POOL_CHECK", self.db_pool_check, ("poll", "ping", "off")),
+        ):
+            if value not in choices:
+                raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
         if self.is_production:
             missing = [
                 name
@@ -161,7 +186,8 @@ class Settings:
             "OPENAPI_URL_PREFIX": "/api",
             "OPENAPI_JSON_PATH": "openapi.json",
             "OPENAPI_SWAGGER_UI_PATH": "/docs",
-            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+            "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",  # served by app/apidocs, never a CDN
+            "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "deepLinking": True},  # no validator badge
             "API_SPEC_OPTIONS": {
                 "info": {
                     "description": "Province-wide 12345 government-service hotline platform "

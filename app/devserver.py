@@ -1,118 +1,181 @@
 """``make run``: everything up on embedded defaults, demo province seeded.
 
 Starts embedded PostgreSQL/Redis when their URLs are unset, migrates, provisions and
-seeds the demo province, then runs gunicorn, an rq worker and the scheduler. Ctrl-C
-stops everything this process started (and only that).
+seeds the demo province, then runs gunicorn, an rq worker and the scheduler.
+
+Stopping (docs/architecture.md §13): the first Ctrl-C (or SIGTERM, SIGHUP) stops the children
+gracefully, a second one kills them at once; neither interrupts stopping the embedded servers,
+which always runs to its end. Children live in their own sessions (a terminal's Ctrl-C reaches
+only this process) and get SIGTERM if this process dies. ``instance/.run.lock`` marks the run
+that owns the embedded servers: a start after a crash adopts the servers it finds and stops
+them at its own exit.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .config import Settings
+from .config import ConfigError, Settings, StartupError
+
+GRACE_SECONDS = 15
 
 
 def _say(msg: str) -> None:
     print(f"[make run] {msg}", flush=True)
 
 
-def main() -> int:
-    settings = Settings.from_env()
-    from . import embedded
+class Signals:
+    """Counts stop requests; the handlers only count, so nothing is interrupted half-way."""
 
-    started_pg = started_redis = False
+    def __init__(self) -> None:
+        self.count = 0
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum, _frame) -> None:
+        self.count += 1
+        if self.count == 1:
+            _say(f"{signal.Signals(signum).name}: stopping (again to stop at once)")
+        elif self.count == 2:
+            _say("stopping at once: killing the web server, worker and scheduler")
+        else:
+            _say("still stopping the embedded servers; they are never left running")
+
+    @property
+    def stop(self) -> bool:
+        return self.count > 0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: a new session, and SIGTERM when make run dies (Linux)."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(cmd: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # single-threaded
+
+
+def _stop_children(children: list[subprocess.Popen], signals: Signals) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    while any(c.poll() is None for c in children) and time.monotonic() < deadline and signals.count < 2:
+        time.sleep(0.1)
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+
+
+def _step(cmd: list[str], env: dict, signals: Signals) -> bool:
+    """Run a setup step to its end; False if a stop was requested meanwhile (the step is stopped)."""
+    child = _spawn(cmd, env)
+    while child.poll() is None:
+        if signals.stop:
+            _stop_children([child], signals)
+            return False
+        time.sleep(0.1)
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
+    return True
+
+
+def main() -> int:
+    signals = Signals()
+    signals.install()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        _say(f"cannot start: {exc}")
+        return 1
+    from . import embedded, logs, startup
+
+    logs.configure(settings.log_level, settings.log_format)
+
+    instance = Path(settings.instance_path)
     env = dict(os.environ)
-    if not settings.database_url:
-        _say("DATABASE_URL unset: starting embedded PostgreSQL in instance/pgdata")
-        env["DATABASE_URL"], started_pg = embedded.ensure_postgres(settings.instance_path)
-    if not settings.redis_url:
-        _say("REDIS_URL unset: starting embedded Redis in instance/redis")
-        env["REDIS_URL"], started_redis = embedded.ensure_redis(settings.instance_path)
+    children: list[subprocess.Popen] = []
+    lock = None
+    try:
+        if not settings.database_url or not settings.redis_url:
+            lock = embedded.claim_instance(instance)
+        if not settings.database_url:
+            _say(f"DATABASE_URL unset: embedded PostgreSQL in {embedded.postgres_dir(instance)}")
+            env["DATABASE_URL"], _ = embedded.ensure_postgres(instance)
+        else:
+            startup.check_database(settings.database_url)
+        if not settings.redis_url:
+            _say(f"REDIS_URL unset: embedded Redis in {embedded.redis_dir(instance)}")
+            env["REDIS_URL"], _ = embedded.ensure_redis(instance)
+        else:
+            startup.check_redis(settings.redis_url)
+        return _serve(settings, env, children, signals)
+    except (ConfigError, StartupError) as exc:
+        _say(f"cannot start: {exc}")
+        return 1
+    except subprocess.CalledProcessError as exc:
+        _say(f"setup step failed: {' '.join(['flask', *exc.cmd[3:]])} (exit {exc.returncode})")
+        return 1
+    finally:
+        _stop_children(children, signals)
+        if lock is not None:  # we own the embedded servers: started now or adopted after a crash
+            if not settings.redis_url:
+                _say("stopping embedded Redis")
+                embedded.stop_redis(instance)
+            if not settings.database_url:
+                _say("stopping embedded PostgreSQL")
+                embedded.stop_postgres(instance)
+            lock.close()
+
+
+def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], signals: Signals) -> int:
     port = int(env.get("PORT", "8000"))
     env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
     metrics_dir = Path(settings.instance_path) / "prometheus"
-    import shutil
-
     shutil.rmtree(metrics_dir, ignore_errors=True)  # samples of a previous run's processes
     metrics_dir.mkdir(parents=True)
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    children: list[subprocess.Popen] = []
-
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for child in children:
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if started_redis:
-            _say("stopping embedded Redis")
-            embedded.stop_redis(settings.instance_path)
-        if started_pg:
-            _say("stopping embedded PostgreSQL")
-            embedded.stop_postgres(settings.instance_path)
-
-    try:
-        _say("migrating the province and every tenant schema")
-        subprocess.run([*flask, "tenants", "migrate", "--all", "--jobs", "2"], env=env, check=True)
-        _say("provisioning the demo province (河北省, 11 cities)")
-        subprocess.run([*flask, "demo", "provision"], env=env, check=True)
-        seed = Path(settings.instance_path) / ".demo-seeded"
-        if not seed.exists() and "seed" in _demo_commands(flask, env):
-            _say("seeding demo orders in every city (first run only)")
-            subprocess.run(
-                [*flask, "demo", "seed", "--orders", env.get("DEMO_ORDERS", "300")], env=env, check=True
-            )
-            seed.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "wsgi:app",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    env.get("WEB_WORKERS", "2"),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                ],
-                env=env,
-            )
-        )
-        children.append(subprocess.Popen([*flask, "worker"], env=env))
-        children.append(subprocess.Popen([*flask, "scheduler"], env=env))
-        _banner(port)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        _say("a process exited; stopping the rest")
-        return 1
-    except KeyboardInterrupt:
-        _say("stopping")
+    _say("migrating the province and every tenant schema")
+    if not _step([*flask, "tenants", "migrate", "--all", "--jobs", "2"], env, signals):
         return 0
-    except subprocess.CalledProcessError as exc:
-        _say(f"setup step failed: {exc}")
-        return 1
-    finally:
-        stop()
-
-
-def _demo_commands(flask: list[str], env: dict) -> str:
-    out = subprocess.run([*flask, "demo", "--help"], env=env, capture_output=True, text=True)
-    return out.stdout
+    cities = ["--tenants", env["DEMO_CITIES"]] if env.get("DEMO_CITIES") else []  # a quicker start
+    _say(f"provisioning the demo province (河北省: {env.get('DEMO_CITIES') or 'all 11 cities'})")
+    if not _step([*flask, "demo", "provision", *cities], env, signals):
+        return 0
+    seed = Path(settings.instance_path) / ".demo-seeded"
+    orders = env.get("DEMO_ORDERS", "300")
+    if not seed.exists() and orders != "0":
+        _say("seeding demo orders in every city (first run only)")
+        if not _step([*flask, "demo", "seed", "--orders", orders, *cities], env, signals):
+            return 0
+        seed.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+    gunicorn = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "python:app.serving"]
+    gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4"]
+    children.append(_spawn(gunicorn, env))
+    children.append(_spawn([*flask, "worker"], env))
+    children.append(_spawn([*flask, "scheduler"], env))
+    _banner(port)
+    while not signals.stop:
+        if any(child.poll() is not None for child in children):
+            _say("a process exited; stopping the rest")
+            return 1
+        time.sleep(0.2)
+    return 0
 
 
 def _banner(port: int) -> None:

@@ -119,6 +119,11 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http(exc)
+        from .failover import connection_lost, database_unavailable_response
+
+        if connection_lost(exc):  # a failover, not a bug: 503 (app/failover.py may answer again)
+            log.warning("database connection lost: %s", type(exc.orig).__name__)
+            return database_unavailable_response()
         log.exception("unhandled error")
         err = InternalServerError()
         return jsonify(error_body(500, "internal error; it has been logged")), err.code

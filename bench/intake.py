@@ -242,10 +242,13 @@ def sweep_bench(url: str, redis: str, instance: str) -> tuple[list[tuple], bool]
 
 
 def main(argv: list[str]) -> int:
+    from .intake_failover import failover_rows
+
     _, redis = server_urls()
     instance = tempfile.mkdtemp(prefix="bench-intake-")
     with scratch_database("bench_intake") as url:
         rows, ok_intake = intake_bench(url, redis, instance)
+        rows += failover_rows(url, redis, instance)  # bench/intake_failover.py: cost of surviving a failover
         sweep_rows, ok_sweep = sweep_bench(url, redis, instance)
     print(table(rows + sweep_rows, ("measure", "rate / time", "p50", "p99", "errors")))
     print(

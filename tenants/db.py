@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Engine, Executable, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from .naming import TENANT_PLACEHOLDER, UNBOUND_SCHEMA
@@ -69,7 +73,9 @@ def _guard_statement(conn, cursor, statement, parameters, context, executemany):
                 "tenant table used without a tenant: wrap the work in tenants.tenant_context(slug)"
             )
     if session_search_path:
-        raise SessionSearchPathForbidden("use SET LOCAL search_path inside a transaction (DESIGN 4)")
+        raise SessionSearchPathForbidden(
+            "use SET LOCAL search_path inside a transaction (docs/architecture.md §2)"
+        )
     if session_state:
         conn.info["session_state"] = True
 
@@ -98,6 +104,52 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
+def _check_socket(dbapi_connection, connection_record, connection_proxy):
+    """Hand out a pooled connection only if the server has not closed it (docs/architecture.md §12).
+
+    A server that restarted, failed over or ran ``pg_terminate_backend`` leaves an error or
+    EOF to read on the idle socket; a healthy idle connection has nothing to read. One
+    ``poll()`` with no timeout instead of ``pool_pre_ping``'s round trip; only a readable socket
+    pays for a ping. The pool replaces a connection refused here with a new one.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    if pgconn.status != 0:  # CONNECTION_OK
+        raise DisconnectionError("connection is broken")
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):  # almost always a closed connection; a real ping tells the rare exception
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError("the server closed this pooled connection") from exc
+
+
+@dataclass
+class UnitMarks:
+    """What happened to the database during one request: read by the retry-once middleware."""
+
+    commit_issued: bool = False
+    disconnected: bool = False
+
+
+_marks: ContextVar[UnitMarks | None] = ContextVar("db_unit_marks", default=None)
+
+
+def _note_commit(conn) -> None:
+    marks = _marks.get()
+    if marks is not None:
+        marks.commit_issued = True
+
+
+def _note_error(context) -> None:
+    marks = _marks.get()
+    if marks is not None and context.is_disconnect:
+        marks.disconnected = True
+
+
 class Database:
     """The process-wide engine plus context-local sessions, one per tenant schema."""
 
@@ -109,22 +161,39 @@ class Database:
         self._compiled: dict[Executable, str] = {}
 
     # -- setup -----------------------------------------------------------------
-    def configure(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False) -> None:
+    def configure(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        echo: bool = False,
+        pool_check: str = "poll",
+    ) -> None:
+        """``pool_check``: ``poll`` the idle socket (default), ``ping`` (a round trip) or ``off``."""
         if self._engine is not None:
             self._engine.dispose()
+        url = normalize_url(url)
+        connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
         engine = create_engine(
-            normalize_url(url),
+            url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=False,  # a roundtrip per checkout; broken connections are recycled instead
+            pool_pre_ping=pool_check == "ping",
             pool_recycle=1800,
+            hide_parameters=True,  # errors and logs never show bound values (caller data)
+            connect_args=connect_args,
             echo=echo,
         )
         if not event.contains(Session, "after_commit", _run_after_commit):
             event.listen(Session, "after_commit", _run_after_commit)
             event.listen(Session, "after_rollback", _drop_after_commit)
         event.listen(engine, "before_cursor_execute", _guard_statement)
+        event.listen(engine, "commit", _note_commit)
+        event.listen(engine, "handle_error", _note_error)
         event.listen(engine.pool, "checkin", _reset_on_checkin)
+        if pool_check == "poll":
+            event.listen(engine.pool, "checkout", _check_socket)
         self._engine = engine
         self._views = {}
         self._compiled = {}
@@ -150,6 +219,16 @@ class Database:
             self._engine.dispose()
             self._engine = None
             self._views = {}
+
+    @contextmanager
+    def watch(self) -> Iterator[UnitMarks]:
+        """Note whether a COMMIT was issued and whether a connection was lost inside the block."""
+        marks = UnitMarks()
+        token = _marks.set(marks)
+        try:
+            yield marks
+        finally:
+            _marks.reset(token)
 
     # -- units of work ---------------------------------------------------------
     def engine_for(self, schema: str | None) -> Engine:
@@ -183,7 +262,10 @@ class Database:
         sessions = self._sessions.get()
         if sessions:
             for sess in sessions.values():
-                sess.close()
+                try:
+                    sess.close()
+                except DBAPIError:  # the server went away: its transaction is gone, so is the socket
+                    sess.invalidate()
         self._sessions.set(None)
 
     def after_commit(self, callback: Callable[[], None]) -> None:

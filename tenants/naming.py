@@ -12,7 +12,7 @@ SCHEMA_RE = re.compile(r"^t_[a-z][a-z0-9_]{1,30}$")
 REGION_CODE_RE = re.compile(r"^\d{6}$")
 
 PROVINCE_SCHEMA = "province"
-# Placeholder schema of tenant models; mapped per unit of work (DESIGN 4).
+# Placeholder schema of tenant models; mapped per unit of work (docs/architecture.md §2).
 TENANT_PLACEHOLDER = "tenant"
 # What the placeholder maps to when no tenant is bound: a schema that can never exist.
 UNBOUND_SCHEMA = "__no_tenant_bound__"

@@ -1,4 +1,4 @@
-"""The authenticated caller, built from verified token claims (DESIGN 6)."""
+"""The authenticated caller, built from verified token claims (docs/architecture.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bearer-token verification against the realm's JWKS, through python-keycloak (DESIGN 6).
+"""Bearer-token verification against the realm's JWKS, through python-keycloak (docs/architecture.md §5).
 
 ``KeycloakOpenID.decode_token(token, key=<cached JWKSet>, ...)`` does the work with jwcrypto:
 RS256 only (``none``, HMAC and everything else refused before any key is touched), issuer,

@@ -38,7 +38,7 @@ __all__ = [
     "update_department",
 ]
 
-# 诉求类型: fixed by the order contract (DESIGN 5), so not editable per city.
+# 诉求类型: fixed by the order contract (docs/architecture.md §4), so not editable per city.
 APPEAL_TYPE_NAMES: dict[str, tuple[str, str]] = {
     "consultation": ("咨询", "Consultation"),
     "help": ("求助", "Request for help"),

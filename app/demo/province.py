@@ -1,4 +1,4 @@
-"""Provision the demo province from ``app/demo/data/hebei_cities.json`` (DESIGN 1)."""
+"""Provision the demo province from ``app/demo/data/hebei_cities.json`` (docs/architecture.md §13)."""
 
 from __future__ import annotations
 

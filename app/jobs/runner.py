@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from rq import Queue, Retry
+from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from tenants import current_tenant_or_none, db, tenant_context
 
 from ..extensions import redis_client
+from ..logs import job_context
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +84,21 @@ def _application() -> Flask:
     return _app
 
 
+def _current_job_id() -> str | None:
+    job = get_current_job()
+    return job.id if job is not None else None
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
 def run_job(func_path: str, tenant: str | None, args: list, kwargs: dict) -> Any:
     """What rq executes: enter the app and the recorded tenant, run, commit."""
     func = _resolve(func_path)
     app = _application()
-    with app.app_context():
+    with app.app_context(), job_context(_current_job_id(), func_path, tenant):
+        started = time.perf_counter()
         try:
             if tenant:
                 with tenant_context(tenant):
@@ -95,10 +107,12 @@ def run_job(func_path: str, tenant: str | None, args: list, kwargs: dict) -> Any
             else:
                 result = func(*args, **kwargs)
                 db.session.commit()
+            log.info("job %s done", func_path, extra={"duration_ms": _ms_since(started)})
             return result
         except Exception:
             db.session.rollback()
-            log.exception("job %s for %s failed", func_path, tenant or "province")
+            took = {"duration_ms": _ms_since(started)}
+            log.exception("job %s for %s failed", func_path, tenant or "province", extra=took)
             raise
         finally:
             db.remove()

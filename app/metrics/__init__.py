@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 
 from flask import Blueprint, Flask, Response, g, request
@@ -25,12 +26,17 @@ from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
 _metrics: dict[str, object] = {}
+_creating = threading.Lock()
 
 
 def _get(name: str, factory):
-    if name not in _metrics:  # created once per process: the registry refuses duplicates
-        _metrics[name] = factory()
-    return _metrics[name]
+    metric = _metrics.get(name)
+    if metric is None:
+        with _creating:  # once per process, even when a new worker's first requests race
+            metric = _metrics.get(name)  # the registry refuses duplicates (a 500 otherwise)
+            if metric is None:
+                metric = _metrics[name] = factory()
+    return metric
 
 
 def http_requests() -> Counter:

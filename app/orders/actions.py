@@ -1,4 +1,4 @@
-"""Every order action of DESIGN 5: checks in order (role 403, existence 404, department 403,
+"""Every order action (docs/architecture.md §4): checks in order (role 403, existence 404, department 403,
 version 412, state 409, then the action's own rules), one audit entry per change."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``/api/v1/tenants/{tenant}/orders``: intake, reads, the actions of DESIGN 5, the timeline."""
+"""``/api/v1/tenants/{tenant}/orders``: intake, reads, the actions (docs/architecture.md §4), the timeline."""
 
 from __future__ import annotations
 

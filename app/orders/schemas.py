@@ -1,4 +1,4 @@
-"""Request and response shapes of the orders API (DESIGN 5 field names)."""
+"""Request and response shapes of the orders API (field names: docs/architecture.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The order lifecycle of DESIGN 5 as data: states, actions, who, from where, to where.
+"""The order lifecycle (docs/architecture.md §4) as data: states, actions, who, from where, to where.
 
 Pure: no database, no Flask. The service applies it; the API documents it.
 """

@@ -1,1 +1,1 @@
-"""Transactional outbox: anything leaving the transaction goes through here (DESIGN 8)."""
+"""Transactional outbox: anything leaving the transaction goes through here (docs/architecture.md §7)."""

@@ -1,6 +1,6 @@
 """Transactional outbox: anything leaving the transaction goes through here.
 
-See docs/architecture.md, "Outbox".
+See docs/architecture.md §7.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each city's outbox lives in its own schema; a province-wide read is one ``UNION ALL`` over the
 active cities' tables (explicit schema copies of the model's table), so filters, ordering and
 pagination happen in PostgreSQL in one statement. Payloads and errors are masked on the way
-out (app.pii.redact). See docs/architecture.md, "Outbox".
+out (app.pii.redact). See docs/architecture.md §7.
 """
 
 from __future__ import annotations

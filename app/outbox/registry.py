@@ -5,7 +5,7 @@ leave must not be written. Until the adapter of a topic exists, the app factory 
 placeholder (``awaits_adapter``) whose delivery fails with ``NotDeliverable``: the message waits,
 backs off and ends in the dead letter, visible, never "delivered". An adapter registering a real
 handler later (``handles``) replaces the placeholder; two real handlers for one topic are refused.
-See docs/architecture.md, "Outbox".
+See docs/architecture.md §7.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
   jitter; after ``OUTBOX_MAX_ATTEMPTS`` (or at once on ``Rejected``) the message is dead.
 - Relays of one city are serialized by a transaction-level advisory lock, so two relay jobs
   never deliver one line out of order.
-See docs/architecture.md, "Outbox".
+See docs/architecture.md §7.
 """
 
 from __future__ import annotations

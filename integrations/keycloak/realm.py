@@ -1,4 +1,4 @@
-"""The ``hotline`` realm in Keycloak's realm-export format (DESIGN 6), generated from the demo data.
+"""The ``hotline`` realm in Keycloak's realm-export format, from the demo data (docs/architecture.md §5).
 
 ``python -m integrations.keycloak.realm`` rewrites ``realm-hotline.json``: the file that a real
 Keycloak 26 imports (``kc.sh import --file``) and that the dev IdP serves. Ids are UUIDv5 of the
@@ -27,7 +27,7 @@ DEMO_PASSWORD = "demo"
 EMERGENCY_PLATFORMS = ("110", "119", "120", "122")
 REALM_FILE = Path(__file__).parent / "realm-hotline.json"
 
-# Demo departments of every city (DESIGN 6); handler.<code>@<city>.
+# Demo departments of every city (docs/architecture.md §5); handler.<code>@<city>.
 DEMO_DEPARTMENTS = {
     "zjj": "市住建局",
     "cgj": "市城管局",

@@ -34,6 +34,7 @@ NOT_NEEDED = {
     "PORT": "make run only; the chart renders web.port into gunicorn.conf.py",
     "WEB_WORKERS": "make run only; the chart renders web.gunicorn.workers into gunicorn.conf.py",
     "DEMO_ORDERS": "make run only (demo seeding); a cluster never seeds demo orders",
+    "DEMO_CITIES": "make run only (which demo cities to provision)",
 }
 # Set on web pods only: the other processes serve no /metrics.
 WEB_ONLY = {"PROMETHEUS_MULTIPROC_DIR"}

@@ -1,4 +1,4 @@
-"""Tenant binding (DESIGN 6): a city's token stays in its city; province roles reach every city."""
+"""Tenant binding (docs/architecture.md §5): a city's token stays in its city; province roles reach every city."""
 
 from __future__ import annotations
 

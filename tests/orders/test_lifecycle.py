@@ -1,4 +1,4 @@
-"""Every transition of DESIGN 5 with the right roles, through the HTTP API."""
+"""Every transition (docs/architecture.md §4) with the right roles, through the HTTP API."""
 
 from __future__ import annotations
 

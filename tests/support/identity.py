@@ -1,7 +1,7 @@
 """Tokens for tests.
 
 ``mint`` signs tokens with the dev IdP's key directly (fast; for API tests and for
-crafting bad tokens). The demo-user naming of DESIGN 6 decides the claims:
+crafting bad tokens). The demo-user naming (docs/architecture.md §5) decides the claims:
 ``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``.
 """
 

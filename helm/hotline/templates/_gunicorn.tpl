@@ -15,15 +15,21 @@ graceful_timeout = {{ $g.gracefulTimeout }}
 keepalive = {{ $g.keepAlive }}
 forwarded_allow_ips = {{ $g.forwardedAllowIps | quote }}
 worker_tmp_dir = "/tmp"
-accesslog = "-"
+# JSON error log through the app's handler; no access log: the app logs every request as JSON
+# with its request id, tenant, user and route (app/serving.py).
+logger_class = "app.serving.GunicornLogger"
+accesslog = None
 errorlog = "-"
 
 _METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
 
 def on_starting(server):
-    """Start with an empty metrics directory: files of processes from before a restart would count forever."""
-    if _METRICS_DIR:
+    """PostgreSQL and Redis answer (else one line and exit); then an empty metrics directory."""
+    from app.serving import check_services
+
+    check_services(server)
+    if _METRICS_DIR:  # files of processes from before a restart would count forever
         shutil.rmtree(_METRICS_DIR, ignore_errors=True)
         os.makedirs(_METRICS_DIR, exist_ok=True)
 

@@ -156,6 +156,7 @@ app/jobs/runner.py's QUEUES (tests/helm checks it).
 APP_ENV: {{ .Values.appEnv | quote }}
 PUBLIC_URL: {{ .Values.publicUrl | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
+LOG_FORMAT: {{ .Values.logFormat | quote }}
 INSTANCE_PATH: {{ .Values.instancePath | quote }}
 KEYCLOAK_URL: {{ .Values.keycloak.url | quote }}
 KEYCLOAK_REALM: {{ .Values.keycloak.realm | quote }}
@@ -169,6 +170,7 @@ ATTACHMENTS_PATH: {{ .Values.portal.attachmentsPath | quote }}
 ATTACHMENT_MAX_BYTES: {{ .Values.portal.attachmentMaxBytes | int | quote }}
 DB_POOL_SIZE: {{ .Values.database.poolSize | quote }}
 DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
+DB_POOL_CHECK: {{ .Values.database.poolCheck | quote }}
 OUTBOX_MAX_ATTEMPTS: {{ .Values.outbox.maxAttempts | quote }}
 OUTBOX_RETRY_BASE_SECONDS: {{ .Values.outbox.retryBaseSeconds | quote }}
 OUTBOX_RETRY_MAX_SECONDS: {{ .Values.outbox.retryMaxSeconds | quote }}

@@ -1,4 +1,4 @@
-"""Keycloak-compatible development identity provider (never in production; DESIGN 6).
+"""Keycloak-compatible development identity provider (never in production; docs/architecture.md §5).
 
 Mounted in the web app under ``/idp/`` when ``KEYCLOAK_URL`` is unset, so python-keycloak's
 server URL is ``<PUBLIC_URL>/idp/``. It serves the realm file ``realm-hotline.json`` (the one a
