@@ -1,7 +1,7 @@
 """Pagination, the one way: a select and flask-smorest's ``@blp.paginate()`` parameters in, one page out.
 
 ``page`` sets ``item_count`` (the ``X-Pagination`` header) from a count over the same select and
-returns the requested page's rows, in the select's own order (DESIGN 7: ``page``, ``page_size``).
+returns the requested page's rows, in the select's own order (docs/architecture.md §3).
 """
 
 from __future__ import annotations

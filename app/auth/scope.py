@@ -4,7 +4,7 @@ which rows" (the way netbox's ``restrict(user, action)`` does).
 ``restrict(principal, "orders.read")`` raises ``PermissionDenied`` when the matrix (policy.py)
 says no, and otherwise returns a select of the orders that grant reaches; given a statement it
 narrows that one instead. Every list, read and action on orders goes through it, so no domain
-code looks at role names (docs/architecture.md, "Permissions and row scope").
+code looks at role names (docs/architecture.md §5).
 """
 
 from __future__ import annotations

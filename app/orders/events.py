@@ -2,7 +2,7 @@
 
 Observers (province facts, supervision facts, the transfer timeline) run inside the order's
 transaction and read everything they need from the event, so they never query for what the
-writer already knew (docs/architecture.md, "Observers").
+writer already knew (docs/architecture.md §4).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The intake INSERT, compiled from the model once per city schema and shape (docs/architecture.md,
-"Intake").
+"""The intake INSERT, compiled from the model once per city schema and shape (docs/architecture.md
+§4, "Intake").
 
 Intake is the platform's hottest path. The statement is SQLAlchemy's ``insert(orders)`` with the
 repeat search (重复诉求) folded in as a CTE and ``RETURNING`` what the database decides; it is
