@@ -18,7 +18,7 @@ from ..audit.service import Actor
 from ..auth.http import current_principal, requires
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
-from ..rest import Blueprint
+from ..rest import Blueprint, responds
 from ..tenancy.scope import tenant_blueprint
 from . import queries, service
 from .models import OutboxMessage
@@ -119,6 +119,7 @@ class ProvinceDeadLetter(MethodView):
 class ProvinceDeadLetterRetry(MethodView):
     @requires("outbox.manage")
     @blp.response(200, MessageDetailOut)
+    @blp.doc(**responds(409))
     def post(self, tenant, message_id):
         """Retry one dead letter
 
