@@ -116,6 +116,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
+    from .open311.api import blp as open311_blp
+
+    app.register_blueprint(open311_blp)  # GeoReport v2: its own wire format, outside the OpenAPI
     from .apidocs import init_app as init_apidocs
 
     init_apidocs(app)
