@@ -136,10 +136,11 @@ def _register_blueprints(app: Flask, api) -> None:
         api.register_blueprint(blp)
     for blp in (catalog_blp, dispatch_blp):
         api.register_blueprint(blp)
+    from .open311.clients_api import blp as clients_blp
     from .province.api import blp as province_blp
     from .province.api import city_blp as province_city_blp
 
-    for blp in (province_blp, province_city_blp):
+    for blp in (province_blp, province_city_blp, clients_blp):
         api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp
