@@ -117,7 +117,9 @@ def _register_blueprints(app: Flask, api) -> None:
 
     app.register_blueprint(health_blp)
     from .open311.api import blp as open311_blp
+    from .open311.ratelimit import install as install_limits
 
+    install_limits(app, open311_blp, app.extensions["settings"].redis_url)  # per-client limits
     app.register_blueprint(open311_blp)  # GeoReport v2: its own wire format, outside the OpenAPI
     from .apidocs import init_app as init_apidocs
 

@@ -208,3 +208,10 @@ def tokens(token: str, fmt: str, tenant: str | None = None):
         )
 
     return _run(fmt, tenant, work)
+
+
+@blp.errorhandler(429)
+def _too_many(exc):
+    """flask-limiter's refusal in the spec's error shape (its headers, Retry-After included, stay)."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return error(fmt, 429, f"rate limit exceeded ({exc.description}); retry after the Retry-After seconds")

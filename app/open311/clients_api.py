@@ -11,9 +11,9 @@ from tenants.context import UnknownTenant, lookup
 from ..auth.http import requires
 from ..errors import NotFound
 from ..rest import Blueprint, responds
-from . import keys
+from . import keys, ratelimit
 from .models import ApiClient
-from .schemas import ClientCreate, ClientIssued, ClientOut, ClientQuery
+from .schemas import ClientCreate, ClientDetail, ClientIssued, ClientOut, ClientQuery
 
 blp = Blueprint(
     "clients",
@@ -21,6 +21,8 @@ blp = Blueprint(
     url_prefix="/api/v1/province/clients",
     description="Third-party clients (第三方接入) of a city: Open311 api_keys, issued and revoked.",
 )
+
+COLUMNS = ("client_id", "tenant_slug", "name", "scopes", "rate_limit", "created_at", "revoked_at")
 
 
 def _find(client_id: str) -> ApiClient:
@@ -59,13 +61,10 @@ class Clients(MethodView):
             lookup(body["tenant"])
         except UnknownTenant as exc:
             raise NotFound(f"unknown tenant {body['tenant']!r}") from exc
-        client, key = keys.issue(body["tenant"], body["name"], body["scopes"])
+        client, key = keys.issue(body["tenant"], body["name"], body["scopes"], body["rate_limit"])
         db.session.commit()
         return {
-            **{
-                c: getattr(client, c)
-                for c in ("client_id", "tenant_slug", "name", "scopes", "created_at", "revoked_at")
-            },
+            **{c: getattr(client, c) for c in COLUMNS},
             "api_key": key,
         }
 
@@ -73,13 +72,15 @@ class Clients(MethodView):
 @blp.route("/<string:client_id>")
 class ClientItem(MethodView):
     @requires("clients.read")
-    @blp.response(200, ClientOut)
+    @blp.response(200, ClientDetail)
     def get(self, client_id: str):
-        """One client.
+        """One client with its usage counts.
 
-        Its city, scopes, creation and revocation instants; 404 for an unknown client id.
+        Its city, scopes, rate limit, creation and revocation instants, and its Open311 requests per
+        day (kept 35 days); 404 for an unknown client id.
         """
-        return _find(client_id)
+        client = _find(client_id)
+        return {**{c: getattr(client, c) for c in COLUMNS}, "usage": ratelimit.usage(client_id)}
 
 
 @blp.route("/<string:client_id>/revoke")

@@ -20,7 +20,9 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue(tenant_slug: str, name: str, scopes: list[str] | None = None) -> tuple[ApiClient, str]:
+def issue(
+    tenant_slug: str, name: str, scopes: list[str] | None = None, rate_limit: str = "120/minute"
+) -> tuple[ApiClient, str]:
     """A new client with a fresh key; the plain key is returned here and never again."""
     key = "o311_" + secrets.token_urlsafe(32)
     client = ApiClient(
@@ -29,6 +31,7 @@ def issue(tenant_slug: str, name: str, scopes: list[str] | None = None) -> tuple
         name=name,
         scopes=list(scopes or OPEN311_SCOPES),
         key_hash=_hash(key),
+        rate_limit=rate_limit,
     )
     db.session.add(client)
     db.session.flush()

@@ -21,6 +21,7 @@ class ApiClient(ProvinceBase):
     tenant_slug: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
+    rate_limit: Mapped[str] = mapped_column(String(32), default="120/minute", server_default="120/minute")
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

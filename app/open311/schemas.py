@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from tenants.naming import SLUG_RE
 
@@ -17,8 +17,18 @@ class ClientOut(Schema):
     scopes = fields.List(
         fields.String(), dump_only=True, metadata={"example": ["open311:read", "open311:write"]}
     )
+    rate_limit = fields.String(dump_only=True, metadata={"example": "120/minute"})
     created_at = fields.DateTime(dump_only=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ClientDetail(ClientOut):
+    usage = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={"description": "Open311 requests per UTC day (YYYYMMDD)", "example": {"20261202": 42}},
+    )
 
 
 class ClientIssued(ClientOut):
@@ -44,6 +54,25 @@ class ClientCreate(Schema):
         validate=validate.Length(1, len(OPEN311_SCOPES)),
         metadata={"example": ["open311:read", "open311:write"]},
     )
+    rate_limit = fields.String(
+        load_default="120/minute",
+        validate=lambda v: _valid_limit(v),  # raises ValidationError
+        metadata={
+            "description": "flask-limiter syntax: N per second/minute/hour/day",
+            "example": "120/minute",
+        },
+    )
+
+
+def _valid_limit(value: str) -> None:
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValidationError("a limit such as 120/minute or 10/second") from exc
+    if len(value) > 32:
+        raise ValidationError("at most 32 characters")
 
 
 class ClientQuery(Schema):

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("tenant_slug", sa.String(32), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("scopes", sa.ARRAY(sa.String(32)), nullable=False, server_default="{}"),
+        sa.Column("rate_limit", sa.String(32), nullable=False, server_default="120/minute"),
         sa.Column("key_hash", sa.String(64)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
