@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from ..extensions import redis_client
 from .keys import _hash
 from .models import ApiClient
 
-ANONYMOUS_LIMIT = "60/minute"
+ANONYMOUS_LIMIT = "60/minute"  # per address, without api_key; app config OPEN311_ANONYMOUS_LIMIT
 USAGE_DAYS = 35  # usage counters expire after this
 
 
@@ -42,7 +42,7 @@ def client_key() -> str:
 
 def client_limit() -> str:
     client = _client()
-    return client.rate_limit if client else ANONYMOUS_LIMIT
+    return client.rate_limit if client else current_app.config.get("OPEN311_ANONYMOUS_LIMIT", ANONYMOUS_LIMIT)
 
 
 def _usage_key(client_id: str, day: str) -> str:

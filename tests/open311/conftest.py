@@ -56,6 +56,14 @@ def from_xml(text: bytes):
     return root.tag, conv(root)
 
 
+@pytest.fixture(autouse=True)
+def anonymous_limit(app):
+    """Every test here is one address: lift the per-address limit (tests of it set their own)."""
+    app.config["OPEN311_ANONYMOUS_LIMIT"] = "100000/minute"
+    yield
+    app.config.pop("OPEN311_ANONYMOUS_LIMIT", None)
+
+
 @pytest.fixture
 def orders(client, auth_headers, two_tenants):
     return OrdersApi(client, auth_headers)
@@ -67,10 +75,16 @@ def api_key(app, two_tenants):
     from app.open311 import keys
     from tenants import db
 
-    def issue(slug: str = "shijiazhuang", scopes=None) -> str:
+    def issue(slug: str = "shijiazhuang", scopes=None, rate_limit: str = "100000/minute") -> str:
         with app.app_context():
-            _client, key = keys.issue(slug, "test app", scopes)
+            _client, key = keys.issue(slug, "test app", scopes, rate_limit)
             db.session.commit()
             return key
 
     return issue
+
+
+@pytest.fixture
+def api_key_once(api_key):
+    """One high-limit key for a whole hypothesis test (fixtures are not re-run per example)."""
+    return api_key(rate_limit="100000/minute")

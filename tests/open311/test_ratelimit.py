@@ -39,3 +39,9 @@ def test_bad_rate_limit_is_422(client, auth_headers, two_tenants):
         headers=auth_headers("province.admin"),
     )
     assert resp.status_code == 422
+
+
+def test_anonymous_callers_share_a_per_address_limit(client, app, two_tenants):
+    app.config["OPEN311_ANONYMOUS_LIMIT"] = "2/minute"  # the autouse fixture restores it
+    statuses = [client.get("/open311/shijiazhuang/v2/discovery.json").status_code for _ in range(3)]
+    assert statuses[-1] == 429
