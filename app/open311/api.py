@@ -37,6 +37,8 @@ def _run(fmt: str, tenant: str | None, work) -> Any:
     """Validate the format, bind the city, run ``work``, map every failure to the spec's errors."""
     if fmt not in ("json", "xml"):
         return error("json", 400, f"format {fmt!r} is not supported (json, xml)")
+    if any("\x00" in v for v in [*request.values.values(), *(request.view_args or {}).values()]):
+        return error(fmt, 400, "NUL characters are not allowed")  # PostgreSQL text cannot hold them
     slug = tenant or request.values.get("jurisdiction_id")
     if not slug:
         return error(fmt, 400, "jurisdiction_id is required")

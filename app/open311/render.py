@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -21,6 +22,9 @@ ITEM = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+
+
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 class Open311Error(Exception):
@@ -46,7 +50,7 @@ def _xml(parent: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         parent.text = "true" if value else "false"
     else:
-        parent.text = str(value)
+        parent.text = XML_INVALID.sub("", str(value))
 
 
 def respond(fmt: str, root: str, body: Any, status: int = 200) -> Response:

@@ -79,3 +79,20 @@ def test_post_never_5xx(client, api_key_once, form, fmt, use_key, code):
         form["service_code"] = code
     resp = client.post(f"/open311/shijiazhuang/v2/requests.{fmt}", data=form)
     assert resp.status_code < 500, resp.data
+
+
+def test_nul_and_control_characters(client, api_key_once):
+    """PostgreSQL refuses NUL in text and XML cannot carry control characters: 400, never 5xx."""
+    base = "/open311/shijiazhuang/v2"
+    assert client.get(f"{base}/requests/%00.json").status_code in (400, 404)
+    assert client.get(f"{base}/requests.xml?service_request_id=a%00b").status_code == 400
+    assert client.get(f"{base}/services/%00.xml").status_code in (400, 404)
+    form = {"api_key": api_key_once, "service_code": "0105", "address_string": "x", "description": "a\x00b"}
+    assert client.post(f"{base}/requests.json", data=form).status_code == 400
+    form["description"] = "bell\x07 and tab\t"
+    created = client.post(f"{base}/requests.json", data=form)
+    assert created.status_code == 201
+    number = created.get_json()[0]["service_request_id"]
+    from xml.etree import ElementTree as ET
+
+    ET.fromstring(client.get(f"{base}/requests/{number}.xml").data)  # well-formed
