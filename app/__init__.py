@@ -116,6 +116,11 @@ def _register_blueprints(app: Flask, api) -> None:
     from .tenancy.api import blp as tenants_blp
 
     app.register_blueprint(health_blp)
+    from .open311.api import blp as open311_blp
+    from .open311.ratelimit import install as install_limits
+
+    install_limits(app, open311_blp, app.extensions["settings"].redis_url)  # per-client limits
+    app.register_blueprint(open311_blp)  # GeoReport v2: its own wire format, outside the OpenAPI
     from .apidocs import init_app as init_apidocs
 
     init_apidocs(app)
@@ -133,10 +138,11 @@ def _register_blueprints(app: Flask, api) -> None:
         api.register_blueprint(blp)
     for blp in (catalog_blp, dispatch_blp):
         api.register_blueprint(blp)
+    from .open311.clients_api import blp as clients_blp
     from .province.api import blp as province_blp
     from .province.api import city_blp as province_city_blp
 
-    for blp in (province_blp, province_city_blp):
+    for blp in (province_blp, province_city_blp, clients_blp):
         api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp

@@ -16,6 +16,7 @@ import app.audit.models
 import app.calendar.models
 import app.catalog.models
 import app.dispatch.models
+import app.open311.models
 import app.orders.models
 import app.outbox.models
 import app.province.models

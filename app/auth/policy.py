@@ -18,6 +18,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # platform administration
     "tenants.read": frozenset({PA, PS}),
     "tenants.manage": frozenset({PA}),
+    "clients.read": frozenset({PA, PS}),  # third-party clients and their api_keys
+    "clients.manage": frozenset({PA}),
     # reference data
     "catalog.read": frozenset({A, D, H, CS, PS, PA, API, EM}),
     "catalog.manage": frozenset({CS, PA}),

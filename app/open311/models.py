@@ -1,0 +1,27 @@
+"""Third-party clients of a city: Open311 ``api_key`` holders (province registry).
+
+The key itself is never stored: only its sha256, so a leaked table grants nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ARRAY, BigInteger, DateTime, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants import ProvinceBase
+
+
+class ApiClient(ProvinceBase):
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_slug: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
+    rate_limit: Mapped[str] = mapped_column(String(32), default="120/minute", server_default="120/minute")
+    key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
