@@ -143,6 +143,9 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (outbox_blp, outbox_city_blp):
         api.register_blueprint(blp)
+    from .triage.api import blp as triage_blp
+
+    api.register_blueprint(triage_blp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

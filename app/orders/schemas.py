@@ -44,9 +44,14 @@ class OrderCreate(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
     category_code = fields.String(
-        required=True,
         validate=CODE,
-        metadata={"description": "leaf category code (GET .../categories)", "example": "0105"},
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "leaf category code (GET .../categories); channel orders (not phone) may omit "
+            "it and wait in the desk's triage queue (GET .../triage)",
+            "example": "0105",
+        },
     )
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     title = fields.String(validate=validate.Length(1, 200), load_default=None)
@@ -203,6 +208,12 @@ class TimelineEntry(Schema):
 REASON = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
+class ClassifyIn(Schema):
+    category_code = fields.String(
+        required=True, validate=CODE, metadata={"description": "leaf category code", "example": "0105"}
+    )
+
+
 class DispatchIn(Schema):
     lead_department = fields.String(required=True, validate=CODE)
     assist_departments = fields.List(
@@ -268,6 +279,7 @@ class EscalateIn(Schema):
 
 # A complete body per action, shown in the docs and sent first by the fuzzer (demo department codes).
 ACTION_EXAMPLES: dict[str, dict] = {
+    "classify": {"category_code": "0105"},
     "dispatch": {"lead_department": "zjj", "assist_departments": ["cgj"], "note": "请住建局牵头，城管局协办"},
     "accept": {},
     "assist-reply": {"content": "城管局已派员夜间巡查，配合住建局处理"},
@@ -288,6 +300,7 @@ ACTION_EXAMPLES: dict[str, dict] = {
 }
 
 ACTION_BODIES: dict[str, type[Schema]] = {
+    "classify": ClassifyIn,
     "dispatch": DispatchIn,
     "accept": EmptyIn,
     "assist-reply": ContentIn,
