@@ -146,6 +146,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .triage.api import blp as triage_blp
 
     api.register_blueprint(triage_blp)
+    from .channels.api import blp as channels_blp
+
+    api.register_blueprint(channels_blp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:
@@ -197,9 +200,11 @@ def _register_outbox_placeholders() -> None:
 
     An adapter registering its handler (``outbox.registry.handles``) replaces the placeholder.
     """
+    from .channels.service import SMS_REPLY
     from .orders import topics
     from .outbox.registry import awaits_adapter
 
+    awaits_adapter(SMS_REPLY, "no SMS gateway adapter in this city yet")
     awaits_adapter(topics.ESCALATED, "no adapter for the {target} platform in this city yet")
     for topic in (topics.DEADLINE_WARNING, topics.OVERDUE):
         awaits_adapter(topic, "no notice adapter for department {department} yet (SMS, department system)")

@@ -107,9 +107,7 @@ class Order(TenantBase):
         # The sweep reads only what is due: partial indexes over open orders.
         Index("ix_orders_due_open", "due_at", postgresql_where=text(f"{_OPEN} AND overdue_at IS NULL")),
         # the desk's triage queue (分拣): channel orders still without a category
-        Index(
-            "ix_orders_triage", "created_at", postgresql_where=text(_TRIAGE)
-        ),
+        Index("ix_orders_triage", "created_at", postgresql_where=text(_TRIAGE)),
         Index("ix_orders_warn_open", "warn_at", postgresql_where=text(f"{_OPEN} AND warned_at IS NULL")),
     )
 
