@@ -149,6 +149,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .channels.api import blp as channels_blp
 
     api.register_blueprint(channels_blp)
+    from .accessibility.api import blp as accessibility_blp
+
+    api.register_blueprint(accessibility_blp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

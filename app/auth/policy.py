@@ -32,6 +32,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "orders.create": frozenset({A, D, API, EM}),
     "orders.dispatch": frozenset({D}),
     "orders.classify": frozenset({A, D}),  # triage (分拣): set the category of a channel order
+    "agents.skills": frozenset({D, CS}),  # grant agents' skills (sign language, foreign language ...)
     "orders.handle": frozenset({H}),  # accept, assist-reply, return, request-extension, reply
     "orders.review": frozenset({D}),  # reject-return, approve/reject extension, reject-reply, merge
     "orders.close": frozenset({A, D}),

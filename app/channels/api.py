@@ -14,6 +14,7 @@ from tenants import db
 from tenants.context import UnknownTenant, bind_tenant, lookup, unbind_tenant
 from tenants.models import TenantStatus
 
+from ..accessibility.needs import NEEDS
 from ..errors import DomainError
 from ..rest import Blueprint, Schema, responds
 from . import service
@@ -61,9 +62,6 @@ class SmsIn(Schema):
     sender = fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9]{5,20}$"))
     text = fields.String(required=True, validate=validate.Length(1, 2000))
     received_at = fields.DateTime(load_default=None)
-
-
-NEEDS = ("elderly", "disability", "sign_language", "foreign_language", "dialect", "minor", "other")
 
 
 class AppIn(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ..accessibility.needs import NEEDS
 from ..rest import Schema
 from .workflow import (
     APPEAL_TYPES,
@@ -16,7 +17,7 @@ from .workflow import (
 )
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, '_', '.', '-' (1-32)")
-NEEDS = ("elderly", "disability", "sign_language", "foreign_language", "dialect", "minor", "other")
+# caller needs (特殊群体): defined with accessibility, recorded on every order
 
 
 class CallerIn(Schema):
@@ -29,7 +30,7 @@ class CallerIn(Schema):
     language = fields.String(validate=validate.Length(max=16), load_default=None, metadata={"example": "zh"})
     needs = fields.List(
         fields.String(validate=validate.OneOf(NEEDS)),
-        validate=validate.Length(max=7),
+        validate=validate.Length(max=len(NEEDS)),
         load_default=list,
         metadata={"description": "special-group tags: " + ", ".join(NEEDS)},
     )
@@ -110,7 +111,12 @@ class OrderOut(Schema):
     status = fields.String(metadata={"description": ", ".join(STATES)})
     channel = fields.String()
     appeal_type = fields.String()
-    category_code = fields.String()
+    category_code = fields.String(
+        allow_none=True, metadata={"description": "null: waits in the triage queue (GET .../triage)"}
+    )
+    human_only = fields.Boolean(
+        metadata={"description": "elderly, hearing- or speech-impaired caller: a person answers (人工优先)"}
+    )
     urgency = fields.String()
     title = fields.String()
     content = fields.String()
