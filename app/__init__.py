@@ -149,6 +149,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .channels.api import blp as channels_blp
 
     api.register_blueprint(channels_blp)
+    from .channels.wechat import blp as wechat_blp
+
+    app.register_blueprint(wechat_blp)  # XML, outside the OpenAPI
     from .accessibility.api import blp as accessibility_blp
 
     api.register_blueprint(accessibility_blp)
