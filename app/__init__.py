@@ -146,6 +146,7 @@ def _register_blueprints(app: Flask, api) -> None:
     from .triage.api import blp as triage_blp
 
     api.register_blueprint(triage_blp)
+    from .channels import mail  # noqa: F401  (adds /mail to the channels blueprint)
     from .channels.api import blp as channels_blp
 
     api.register_blueprint(channels_blp)

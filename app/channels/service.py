@@ -43,7 +43,7 @@ def verify(channel: str, raw: bytes, signature: str | None) -> None:
         raise BadSignature(f"bad or missing {channel} signature")
 
 
-def _principal(channel: str) -> Principal:
+def channel_principal(channel: str) -> Principal:
     name = f"channel:{channel}"
     return Principal(subject=name, username=name, roles=frozenset(), tenant=current_tenant().slug)
 
@@ -64,7 +64,7 @@ def receive(channel: str, message_id: str, fields: dict[str, Any]) -> IntakeResu
         "location": fields.get("location"),
         "source_ref": f"{channel}:{message_id}"[:64],
     }
-    return intake(_principal(channel), body, idempotency_key=f"{channel}:{message_id}")
+    return intake(channel_principal(channel), body, idempotency_key=f"{channel}:{message_id}")
 
 
 def reply_sms(result: IntakeResult, message_id: str) -> None:
