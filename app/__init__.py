@@ -153,6 +153,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .channels.wechat import blp as wechat_blp
 
     app.register_blueprint(wechat_blp)  # XML, outside the OpenAPI
+    from .channels.web import blp as web_form_blp
+
+    app.register_blueprint(web_form_blp)  # HTML form, outside the OpenAPI
     from .accessibility.api import blp as accessibility_blp
 
     api.register_blueprint(accessibility_blp)
