@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app, api)
     _register_web(app, settings)
     _register_provisioning()
+    _register_channel_adapters(settings)
     _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
@@ -205,6 +206,19 @@ def _register_province() -> None:
     register_drop_hook("province-facts", facts.drop_tenant)
 
 
+def _register_channel_adapters(settings) -> None:
+    """SMS replies to citizens go to the configured gateway (else they wait: placeholder below)."""
+    if not settings.sms_gateway_url:
+        return
+    from integrations import smsgw
+
+    from .channels.service import SMS_REPLY
+    from .outbox.registry import handles, routes
+
+    if not (SMS_REPLY in routes() and routes()[SMS_REPLY].has_adapter):  # create_app may run twice
+        handles(SMS_REPLY, smsgw.make_handler(settings.sms_gateway_url))
+
+
 def _register_outbox_placeholders() -> None:
     """Topics whose adapter does not exist yet: they wait, visible, and never count as delivered.
 
@@ -214,7 +228,7 @@ def _register_outbox_placeholders() -> None:
     from .orders import topics
     from .outbox.registry import awaits_adapter
 
-    awaits_adapter(SMS_REPLY, "no SMS gateway adapter in this city yet")
+    awaits_adapter(SMS_REPLY, "no SMS gateway configured (SMS_GATEWAY_URL)")
     awaits_adapter(topics.ESCALATED, "no adapter for the {target} platform in this city yet")
     for topic in (topics.DEADLINE_WARNING, topics.OVERDUE):
         awaits_adapter(topic, "no notice adapter for department {department} yet (SMS, department system)")
