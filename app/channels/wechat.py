@@ -71,13 +71,21 @@ def verify_url():
 
 
 def _fields(msg) -> dict | None:
+    """What the order records; None for messages that file nothing (events, images, broken ones)."""
     if msg.type == "text":
-        return {"content": msg.content[:10000]}
+        return {"content": (msg.content or "")[:10000]}
     if msg.type == "location":
+        try:
+            lat, lng = float(msg.location_x), float(msg.location_y)
+        except (TypeError, ValueError):
+            return None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            return None
+        label = (msg.label or "")[:300]
         return {
-            "content": f"市民发送位置：{msg.label or ''}"[:10000],
-            "address": (msg.label or None) and msg.label[:300],
-            "location": {"lat": float(msg.location_x), "lng": float(msg.location_y)},
+            "content": f"市民发送位置：{label}",
+            "address": label or None,
+            "location": {"lat": lat, "lng": lng},
         }
     return None
 

@@ -73,6 +73,11 @@ def test_plain_text_and_location_messages_file_orders_once(client, app, two_tena
         f"/channels/{T}/wechat?signature=0&timestamp={ts}&nonce={nonce}", data=_text(9003, "x")
     )
     assert forged.status_code == 403 and _count(app, ":9003") == 0
+    broken = _text(9004, "", "location").replace("38.04", "north").encode()
+    assert client.post(f"/channels/{T}/wechat?{q}", data=broken).status_code == 200
+    assert _count(app, ":9004") == 0
+    empty = b"<xml><MsgType>text</MsgType><FromUserName>o1</FromUserName><MsgId>9005</MsgId></xml>"
+    assert client.post(f"/channels/{T}/wechat?{q}", data=empty).status_code == 200
     garbage = client.post(f"/channels/{T}/wechat?{q}", data=b"<xml><oops")
     assert garbage.status_code == 400
 
