@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app, api)
     _register_web(app, settings)
     _register_provisioning()
+    _register_channel_adapters(settings)
     _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
@@ -149,6 +150,22 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (outbox_blp, outbox_city_blp):
         api.register_blueprint(blp)
+    from .triage.api import blp as triage_blp
+
+    api.register_blueprint(triage_blp)
+    from .channels import mail  # noqa: F401  (adds /mail to the channels blueprint)
+    from .channels.api import blp as channels_blp
+
+    api.register_blueprint(channels_blp)
+    from .channels.wechat import blp as wechat_blp
+
+    app.register_blueprint(wechat_blp)  # XML, outside the OpenAPI
+    from .channels.web import blp as web_form_blp
+
+    app.register_blueprint(web_form_blp)  # HTML form, outside the OpenAPI
+    from .accessibility.api import blp as accessibility_blp
+
+    api.register_blueprint(accessibility_blp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:
@@ -195,14 +212,29 @@ def _register_province() -> None:
     register_drop_hook("province-facts", facts.drop_tenant)
 
 
+def _register_channel_adapters(settings) -> None:
+    """SMS replies to citizens go to the configured gateway (else they wait: placeholder below)."""
+    if not settings.sms_gateway_url:
+        return
+    from integrations import smsgw
+
+    from .channels.service import SMS_REPLY
+    from .outbox.registry import handles, routes
+
+    if not (SMS_REPLY in routes() and routes()[SMS_REPLY].has_adapter):  # create_app may run twice
+        handles(SMS_REPLY, smsgw.make_handler(settings.sms_gateway_url))
+
+
 def _register_outbox_placeholders() -> None:
     """Topics whose adapter does not exist yet: they wait, visible, and never count as delivered.
 
     An adapter registering its handler (``outbox.registry.handles``) replaces the placeholder.
     """
+    from .channels.service import SMS_REPLY
     from .orders import topics
     from .outbox.registry import awaits_adapter
 
+    awaits_adapter(SMS_REPLY, "no SMS gateway configured (SMS_GATEWAY_URL)")
     awaits_adapter(topics.ESCALATED, "no adapter for the {target} platform in this city yet")
     for topic in (topics.DEADLINE_WARNING, topics.OVERDUE):
         awaits_adapter(topic, "no notice adapter for department {department} yet (SMS, department system)")

@@ -49,6 +49,7 @@ class Settings:
     keycloak_admin_client_id: str = "hotline-provisioner"  # service account that provisions groups/users
     keycloak_admin_client_secret: str | None = None  # unset with the dev IdP: the realm file's dev secret
     public_url: str = "http://127.0.0.1:8000"
+    sms_gateway_url: str | None = None  # channels: the SMS gateway's send API (replies to citizens)
     secret_key: str | None = None
     pii_key: str | None = None  # base64 32-byte key for phone encryption (Fernet-compatible)
     pii_hash_key: str | None = None  # key of the repeat-caller lookup hash
@@ -85,6 +86,7 @@ class Settings:
         s.keycloak_admin_client_id = env.get("KEYCLOAK_ADMIN_CLIENT_ID", s.keycloak_admin_client_id)
         s.keycloak_admin_client_secret = env.get("KEYCLOAK_ADMIN_CLIENT_SECRET") or None
         s.public_url = env.get("PUBLIC_URL", s.public_url).rstrip("/")
+        s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
         s.secret_key = env.get("SECRET_KEY") or None
         s.pii_key = env.get("PII_ENCRYPTION_KEY") or None
         s.pii_hash_key = env.get("PII_HASH_KEY") or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines", "web"]
+BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines", "web", "triage"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 
+import app.accessibility.models
 import app.attachments.models
 import app.audit.models
 import app.calendar.models

@@ -33,6 +33,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "orders.read": frozenset({A, D, H, CS, PS, PA, API, EM}),
     "orders.create": frozenset({A, D, API, EM}),
     "orders.dispatch": frozenset({D}),
+    "orders.classify": frozenset({A, D}),  # triage (分拣): set the category of a channel order
+    "agents.skills": frozenset({D, CS}),  # grant agents' skills (sign language, foreign language ...)
     "orders.handle": frozenset({H}),  # accept, assist-reply, return, request-extension, reply
     "orders.review": frozenset({D}),  # reject-return, approve/reject extension, reject-reply, merge
     "orders.close": frozenset({A, D}),

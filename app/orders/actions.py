@@ -98,11 +98,21 @@ def perform(
     return event
 
 
-# -- dispatch and sign-for ------------------------------------------------------------------
+# -- triage, dispatch and sign-for ---------------------------------------------------------
+
+
+@handles("classify")
+def _classify(ctx: Ctx) -> None:
+    code = ctx.body["category_code"]
+    references.check_category(code)
+    ctx.audit_data.update(category=code, previous=ctx.order.category_code)
+    ctx.order.category_code = code
 
 
 @handles("dispatch")
 def _dispatch(ctx: Ctx) -> None:
+    if not ctx.order.category_code:
+        raise Conflict("classify this order first (POST .../classify): dispatch needs a leaf category")
     lead = ctx.body["lead_department"]
     assists = list(dict.fromkeys(d for d in ctx.body.get("assist_departments") or [] if d != lead))
     references.check_departments([lead, *assists])

@@ -130,7 +130,7 @@ def intake(principal: Principal, body: dict[str, Any], idempotency_key: str | No
         "status": "received",
         "channel": body["channel"],
         "appeal_type": body["appeal_type"],
-        "category_code": body["category_code"],
+        "category_code": body.get("category_code"),
         "urgency": body.get("urgency") or "normal",
         "title": body.get("title") or body["content"][:40],
         "content": body["content"],

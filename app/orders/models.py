@@ -29,6 +29,7 @@ from tenants import TenantBase
 from .workflow import OPEN_STATES, STATES
 
 ORDER_NUMBER_SEQ = Sequence("order_number_seq", metadata=TenantBase.metadata)
+_TRIAGE = "category_code IS NULL AND status = 'received'"
 _OPEN = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
 
 
@@ -42,7 +43,7 @@ class Order(TenantBase):
     status: Mapped[str] = mapped_column(String(16), default="received")
     channel: Mapped[str] = mapped_column(String(16))
     appeal_type: Mapped[str] = mapped_column(String(16))
-    category_code: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str | None] = mapped_column(String(16))  # None: waits in triage (分拣)
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
@@ -105,6 +106,8 @@ class Order(TenantBase):
         Index("ix_orders_lead_department", "lead_department", "status"),
         # The sweep reads only what is due: partial indexes over open orders.
         Index("ix_orders_due_open", "due_at", postgresql_where=text(f"{_OPEN} AND overdue_at IS NULL")),
+        # the desk's triage queue (分拣): channel orders still without a category
+        Index("ix_orders_triage", "created_at", postgresql_where=text(_TRIAGE)),
         Index("ix_orders_warn_open", "warn_at", postgresql_where=text(f"{_OPEN} AND warned_at IS NULL")),
     )
 

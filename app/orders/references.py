@@ -38,8 +38,22 @@ def _department(code: str) -> bool:
     return memo(CATALOG_SCOPE, ("department", code), lambda: catalog.get_department(code) is not None)
 
 
+def check_category(code: str) -> None:
+    if not _leaf_category(code):
+        raise UnknownReference(
+            f"unknown or inactive category {code!r}: classify orders on a leaf (minor) category",
+            errors={"json": {"category_code": ["unknown category"]}},
+        )
+
+
 def check_intake(body: dict[str, Any]) -> None:
-    if not _leaf_category(body["category_code"]):
+    if body.get("category_code") is None:
+        if body["channel"] == "phone":  # the agent classifies while on the call
+            raise UnknownReference(
+                "phone intake needs a category; only channel orders may wait in triage",
+                errors={"json": {"category_code": ["required for the phone channel"]}},
+            )
+    elif not _leaf_category(body["category_code"]):
         raise UnknownReference(
             f"unknown or inactive category {body['category_code']!r}: file orders on a leaf (minor) category",
             errors={"json": {"category_code": ["unknown category"]}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ..accessibility.needs import NEEDS
 from ..rest import Schema
 from .workflow import (
     APPEAL_TYPES,
@@ -16,7 +17,7 @@ from .workflow import (
 )
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, '_', '.', '-' (1-32)")
-NEEDS = ("elderly", "disability", "sign_language", "foreign_language", "dialect", "minor", "other")
+# caller needs (特殊群体): defined with accessibility, recorded on every order
 
 
 class CallerIn(Schema):
@@ -29,7 +30,7 @@ class CallerIn(Schema):
     language = fields.String(validate=validate.Length(max=16), load_default=None, metadata={"example": "zh"})
     needs = fields.List(
         fields.String(validate=validate.OneOf(NEEDS)),
-        validate=validate.Length(max=7),
+        validate=validate.Length(max=len(NEEDS)),
         load_default=list,
         metadata={"description": "special-group tags: " + ", ".join(NEEDS)},
     )
@@ -44,9 +45,14 @@ class OrderCreate(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
     category_code = fields.String(
-        required=True,
         validate=CODE,
-        metadata={"description": "leaf category code (GET .../categories)", "example": "0105"},
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "leaf category code (GET .../categories); channel orders (not phone) may omit "
+            "it and wait in the desk's triage queue (GET .../triage)",
+            "example": "0105",
+        },
     )
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     title = fields.String(validate=validate.Length(1, 200), load_default=None)
@@ -105,7 +111,12 @@ class OrderOut(Schema):
     status = fields.String(metadata={"description": ", ".join(STATES)})
     channel = fields.String()
     appeal_type = fields.String()
-    category_code = fields.String()
+    category_code = fields.String(
+        allow_none=True, metadata={"description": "null: waits in the triage queue (GET .../triage)"}
+    )
+    human_only = fields.Boolean(
+        metadata={"description": "elderly, hearing- or speech-impaired caller: a person answers (人工优先)"}
+    )
     urgency = fields.String()
     title = fields.String()
     content = fields.String()
@@ -203,6 +214,12 @@ class TimelineEntry(Schema):
 REASON = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
+class ClassifyIn(Schema):
+    category_code = fields.String(
+        required=True, validate=CODE, metadata={"description": "leaf category code", "example": "0105"}
+    )
+
+
 class DispatchIn(Schema):
     lead_department = fields.String(required=True, validate=CODE)
     assist_departments = fields.List(
@@ -268,6 +285,7 @@ class EscalateIn(Schema):
 
 # A complete body per action, shown in the docs and sent first by the fuzzer (demo department codes).
 ACTION_EXAMPLES: dict[str, dict] = {
+    "classify": {"category_code": "0105"},
     "dispatch": {"lead_department": "zjj", "assist_departments": ["cgj"], "note": "请住建局牵头，城管局协办"},
     "accept": {},
     "assist-reply": {"content": "城管局已派员夜间巡查，配合住建局处理"},
@@ -288,6 +306,7 @@ ACTION_EXAMPLES: dict[str, dict] = {
 }
 
 ACTION_BODIES: dict[str, type[Schema]] = {
+    "classify": ClassifyIn,
     "dispatch": DispatchIn,
     "accept": EmptyIn,
     "assist-reply": ContentIn,

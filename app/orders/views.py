@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..accessibility.needs import needs_human
 from ..auth.principal import Principal
 from .events import ORDER_COLUMNS
 from .models import Order
@@ -40,6 +41,7 @@ def present(
         for r in repeat_candidates
     ]
     data["caller"] = _caller(order, principal, phone)
+    data["human_only"] = needs_human(list(order.caller_needs or []))  # 人工优先: elderly, impaired
     return data
 
 

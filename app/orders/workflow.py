@@ -51,6 +51,13 @@ ACTIONS: dict[str, Action] = {
             "Dispatch to a lead department and assisting departments (派单).",
         ),
         Action(
+            "classify",
+            "orders.classify",
+            ("received", "returned", "reopened"),
+            None,
+            "Set or correct the leaf category (分拣), e.g. from the triage queue's suggestion.",
+        ),
+        Action(
             "accept",
             "orders.handle",
             ("dispatched", "in_progress"),

@@ -80,6 +80,7 @@ def handling_days(order: Any, cal=None) -> Decimal | None:
 def project(order: Any, tenant_id: int, cal=None) -> dict[str, Any]:
     """The fact row of a tenant order (an ``Order`` or any row with ``ORDER_COLUMNS``)."""
     row = {name: getattr(order, name) for name in FROM_ORDER}
+    row["category_code"] = row["category_code"] or ""  # '' in province facts: still in triage
     row.update(
         tenant_id=tenant_id,
         order_id=order.id,

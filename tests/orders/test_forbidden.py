@@ -9,6 +9,7 @@ from app.orders.workflow import ACTIONS, STATES
 from tests.orders.conftest import OrdersApi
 
 BODIES = {
+    "classify": {"category_code": "0105"},
     "dispatch": {"lead_department": "zjj"},
     "accept": {},
     "assist-reply": {"content": "协办意见"},
