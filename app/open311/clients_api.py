@@ -51,6 +51,7 @@ class Clients(MethodView):
     @requires("clients.manage")
     @blp.arguments(ClientCreate())
     @blp.response(201, ClientIssued)
+    @blp.doc(**responds(404))
     def post(self, body):
         """Register a client of one city and issue its Open311 api_key.
 

@@ -71,11 +71,18 @@ def usage(client_id: str) -> dict[str, int]:
     }
 
 
+def limits_storage_uri(redis_url: str) -> str:
+    """The `limits` package names a Redis socket `redis+unix://` (the embedded Redis is a socket)."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
 def install(app: Flask, blp, storage_uri: str) -> Limiter:
     """Limit every Open311 route per client; X-RateLimit-* headers, 429 with Retry-After."""
     limiter = Limiter(
         key_func=client_key,
-        storage_uri=storage_uri,
+        storage_uri=limits_storage_uri(storage_uri),
         headers_enabled=True,
         strategy="fixed-window",
         key_prefix="open311-rl",

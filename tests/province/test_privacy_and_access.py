@@ -34,6 +34,7 @@ ALLOWED = {
     ("tenants", "schema_name"),
     ("calendar_days", "name"),
     ("transfers", "decision_note"),
+    ("api_clients", "name"),  # a third-party system's name (an app vendor), not a person's
 }
 FACT_TABLES = ("order_facts", "kpi_daily", "supervision_facts")
 
