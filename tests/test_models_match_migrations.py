@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 import app.attachments.models
 import app.audit.models
 import app.calendar.models
+import app.knowledge.models
 import app.catalog.models
 import app.dispatch.models
 import app.orders.models
