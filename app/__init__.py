@@ -138,6 +138,11 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (province_blp, province_city_blp):
         api.register_blueprint(blp)
+    from .knowledge.api import city_blp as city_kb_blp
+    from .knowledge.api import province_blp as province_kb_blp
+
+    for blp in (province_kb_blp, city_kb_blp):
+        api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp
 

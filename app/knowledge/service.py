@@ -17,6 +17,8 @@ from tenants import db
 from ..auth.policy import allowed, require
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
+
+__all__ = ["NotFound"]
 from .models import MATERIAL_TYPES, CityArticle, CityArticleVersion, ProvinceArticle, ProvinceArticleVersion
 from .taxonomy import is_leaf
 

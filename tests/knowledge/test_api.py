@@ -1,0 +1,44 @@
+"""Knowledge API over HTTP: create, edit, workflow by role, city isolation, bad input."""
+
+from __future__ import annotations
+
+from tests.knowledge.test_workflow import clean, fields  # noqa: F401  (fixture)
+
+SJZ = "/api/v1/tenants/shijiazhuang/kb/articles"
+TS = "/api/v1/tenants/tangshan/kb/articles"
+
+
+def test_city_article_lifecycle_and_isolation(client, auth_headers, clean):  # noqa: F811
+    editor, reviewer = auth_headers("kb_editor@shijiazhuang"), auth_headers("city_supervisor@shijiazhuang")
+    agent = auth_headers("agent@shijiazhuang")
+    body = fields(title="老板不发工资怎么办")
+    resp = client.post(SJZ, json=body, headers=editor)
+    assert resp.status_code == 201, resp.get_json()
+    art = resp.get_json()
+    assert art["state"] == "draft" and art["version"] == 1
+    assert client.post(SJZ, json=body, headers=editor).status_code == 409
+    assert (
+        client.post(SJZ, json=body | {"title": "x", "category_path": "劳动权益"}, headers=editor).status_code
+        == 422
+    )
+    assert client.post(SJZ, json=body | {"title": "y"}, headers=agent).status_code == 403
+    # a draft is invisible to readers, and to another city's editor
+    assert client.get(f"{SJZ}/{art['id']}", headers=agent).status_code == 404
+    assert client.get(f"{TS}/{art['id']}", headers=auth_headers("kb_editor@tangshan")).status_code == 404
+    assert client.get(f"{SJZ}/{art['id']}", headers=auth_headers("kb_editor@tangshan")).status_code == 403
+
+    resp = client.patch(f"{SJZ}/{art['id']}", json={"content": "向劳动监察投诉。"}, headers=editor)
+    assert resp.status_code == 200 and resp.get_json()["version"] == 2, resp.get_json()
+    versions = client.get(f"{SJZ}/{art['id']}/versions", headers=editor).get_json()
+    assert [v["version"] for v in versions] == [1, 2] and "+向劳动监察投诉。" in versions[1]["diff"]
+
+    assert client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=reviewer).status_code == 409
+    assert client.post(f"{SJZ}/{art['id']}/submit", json={}, headers=editor).status_code == 200
+    assert client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=editor).status_code == 403
+    assert client.post(f"{SJZ}/{art['id']}/reject", json={}, headers=reviewer).status_code == 422
+    resp = client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=reviewer)
+    assert resp.status_code == 200 and resp.get_json()["reviewed_by"] == "city_supervisor@shijiazhuang"
+    assert client.post(f"{SJZ}/{art['id']}/nonsense", json={}, headers=reviewer).status_code == 404
+    listed = client.get(SJZ, headers=agent).get_json()
+    assert [a["title"] for a in listed] == ["老板不发工资怎么办"]
+    assert client.get(TS, headers=auth_headers("agent@tangshan")).get_json() == []
