@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, Integer, String, Text, func
+from sqlalchemy import ARRAY, BigInteger, Date, DateTime, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants import ProvinceBase, TenantBase
@@ -33,6 +34,8 @@ class _ArticleColumns:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # jieba-segmented, weighted title A / keywords B / content C ('simple' config), GIN-indexed
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, nullable=True)
 
 
 class _VersionColumns:
@@ -50,6 +53,7 @@ class ProvinceArticle(_ArticleColumns, ProvinceBase):
     """An article of the province base, visible to every city once published."""
 
     __tablename__ = "kb_articles"
+    __table_args__ = (Index("ix_kb_articles_search_tsv", "search_tsv", postgresql_using="gin"),)
 
 
 class ProvinceArticleVersion(_VersionColumns, ProvinceBase):
@@ -60,6 +64,7 @@ class CityArticle(_ArticleColumns, TenantBase):
     """A city's own article; ``overrides_id`` set: shown instead of that province article here."""
 
     __tablename__ = "kb_articles"
+    __table_args__ = (Index("ix_kb_articles_search_tsv", "search_tsv", postgresql_using="gin"),)
     overrides_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 

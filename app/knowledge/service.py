@@ -20,6 +20,7 @@ from ..errors import Conflict, DomainError, NotFound
 
 __all__ = ["NotFound"]
 from .models import MATERIAL_TYPES, CityArticle, CityArticleVersion, ProvinceArticle, ProvinceArticleVersion
+from .search import tsv_expression
 from .taxonomy import is_leaf
 
 # workflow: action -> (states it may start from, state it leads to)
@@ -91,6 +92,7 @@ def create(principal: Principal, *, province: bool, overrides_id: int | None = N
         extra["overrides_id"] = overrides_id
     row = model(state="draft", version=1, created_by=principal.username, **fields, **extra)
     row.keywords = list(fields.get("keywords") or [])
+    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
     db.session.add(row)
     db.session.flush()
     db.session.add(
@@ -129,6 +131,7 @@ def update(principal: Principal, article_id: int, *, province: bool, **fields) -
         setattr(row, key, list(value) if key == "keywords" else value)
     row.version += 1
     row.state = "draft"
+    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
     db.session.add(
         version_model(
             article_id=row.id,

@@ -7,6 +7,7 @@ Create Date: 2026-12-02
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "p0600"
 down_revision = "p0500"
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("review_reason", sa.Text),
         sa.Column("reviewed_at", sa.DateTime(timezone=True)),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("search_tsv", postgresql.TSVECTOR),
         sa.UniqueConstraint("title", name="uq_kb_articles_title"),
         schema="province",
     )
@@ -47,6 +49,9 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.String(128), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         schema="province",
+    )
+    op.create_index(
+        "ix_kb_articles_search_tsv", "kb_articles", ["search_tsv"], postgresql_using="gin", schema="province"
     )
     op.create_index(
         "ix_kb_article_versions_article_id", "kb_article_versions", ["article_id"], schema="province"

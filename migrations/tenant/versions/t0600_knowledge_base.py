@@ -7,6 +7,7 @@ Create Date: 2026-12-02
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "t0600"
 down_revision = "t0500"
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("review_reason", sa.Text),
         sa.Column("reviewed_at", sa.DateTime(timezone=True)),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("search_tsv", postgresql.TSVECTOR),
         sa.Column("overrides_id", sa.BigInteger),
         sa.UniqueConstraint("title", name="uq_kb_articles_title"),
     )
@@ -47,6 +49,7 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.String(128), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
+    op.create_index("ix_kb_articles_search_tsv", "kb_articles", ["search_tsv"], postgresql_using="gin")
     op.create_index("ix_kb_article_versions_article_id", "kb_article_versions", ["article_id"])
 
 
