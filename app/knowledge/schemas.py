@@ -87,3 +87,25 @@ class VersionSchema(Schema):
     )
     changed_by = fields.String(dump_only=True)
     changed_at = LocalDateTime(dump_only=True)
+
+
+class SearchQuerySchema(Schema):
+    q = fields.String(
+        required=True, validate=validate.Length(1, 200), metadata={"description": "what the caller said"}
+    )
+    material_type = fields.String(validate=validate.OneOf(MATERIAL_TYPES))
+    category = fields.String(
+        validate=validate.Length(1, 255), metadata={"description": "a category path prefix"}
+    )
+    issuing_unit = fields.String(validate=validate.Length(1, 128))
+    valid = fields.Boolean(
+        load_default=True, metadata={"description": "false: include expired validity dates"}
+    )
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+
+
+class SearchHitSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    scope = fields.String(dump_only=True, metadata={"description": "province or city"})
+    title = fields.String(dump_only=True)
+    score = fields.Float(dump_only=True)

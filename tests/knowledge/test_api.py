@@ -42,3 +42,26 @@ def test_city_article_lifecycle_and_isolation(client, auth_headers, clean):  # n
     listed = client.get(SJZ, headers=agent).get_json()
     assert [a["title"] for a in listed] == ["老板不发工资怎么办"]
     assert client.get(TS, headers=auth_headers("agent@tangshan")).get_json() == []
+
+
+def test_search_over_http_is_per_city(client, auth_headers, clean):  # noqa: F811
+    editor, reviewer = auth_headers("kb_editor@shijiazhuang"), auth_headers("city_supervisor@shijiazhuang")
+    art = client.post(SJZ, json=fields(title="楼上渗漏维修责任"), headers=editor).get_json()
+    client.post(f"{SJZ}/{art['id']}/submit", json={}, headers=editor)
+    client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=reviewer)
+    resp = client.get(
+        f"{SJZ.rsplit('/', 1)[0]}/search",
+        query_string={"q": "楼上漏水"},
+        headers=auth_headers("agent@shijiazhuang"),
+    )
+    assert resp.status_code == 200 and [h["title"] for h in resp.get_json()] == ["楼上渗漏维修责任"]
+    resp = client.get(
+        f"{TS.rsplit('/', 1)[0]}/search",
+        query_string={"q": "楼上漏水"},
+        headers=auth_headers("agent@tangshan"),
+    )
+    assert resp.status_code == 200 and resp.get_json() == []
+    assert (
+        client.get(f"{SJZ.rsplit('/', 1)[0]}/search", headers=auth_headers("agent@shijiazhuang")).status_code
+        == 422
+    )
