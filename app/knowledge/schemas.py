@@ -109,3 +109,12 @@ class SearchHitSchema(Schema):
     scope = fields.String(dump_only=True, metadata={"description": "province or city"})
     title = fields.String(dump_only=True)
     score = fields.Float(dump_only=True)
+
+
+class SuggestQuerySchema(Schema):
+    order_id = fields.Integer(
+        validate=validate.Range(1, 2**62), metadata={"description": "suggest for this order"}
+    )
+    text = fields.String(
+        validate=validate.Length(1, 2000), metadata={"description": "what the agent is typing"}
+    )

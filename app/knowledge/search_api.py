@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..auth.http import requires
+from tenants import db
+
+from ..auth.http import current_principal, requires
+from ..auth.scope import restrict
+from ..errors import DomainError, NotFound
+from ..orders.models import Order
 from ..tenancy.scope import tenant_blueprint
 from . import search
-from .schemas import SearchHitSchema, SearchQuerySchema
+from .schemas import SearchHitSchema, SearchQuerySchema, SuggestQuerySchema
 
+SUGGESTIONS = 5
+
+suggest_blp = tenant_blueprint(
+    "city_kb_suggest",
+    __name__,
+    url_prefix="/kb/suggest",
+    description="Answer suggestions (知识推荐): the top articles for an order or what the agent types.",
+)
 blp = tenant_blueprint(
     "city_kb_search",
     __name__,
@@ -31,3 +44,27 @@ class Search(MethodView):
         """
         q, limit = args.pop("q"), args.pop("limit")
         return search.keyword_search(q, limit=limit, **args)
+
+
+@suggest_blp.route("")
+class Suggest(MethodView):
+    @requires("kb.read")
+    @suggest_blp.arguments(SuggestQuerySchema(), location="query")
+    @suggest_blp.response(200, SearchHitSchema(many=True))
+    def get(self, args):
+        """The top 5 articles for an order's content (`order_id`) or typed text (`text`).
+
+        Give one of the two. An order is read with the caller's own order scope (404 when it is
+        not reachable); the same visibility as search applies.
+        """
+        if "order_id" in args:
+            stmt = restrict(current_principal(), "orders.read").where(Order.id == args["order_id"])
+            order = db.session.scalar(stmt)
+            if order is None:
+                raise NotFound("no such order")
+            text = f"{order.title} {order.content}"
+        elif "text" in args:
+            text = args["text"]
+        else:
+            raise DomainError("give order_id or text", errors={"text": ["order_id or text"]}, status=422)
+        return search.keyword_search(text[:500], limit=SUGGESTIONS)

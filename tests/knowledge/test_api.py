@@ -65,3 +65,25 @@ def test_search_over_http_is_per_city(client, auth_headers, clean):  # noqa: F81
         client.get(f"{SJZ.rsplit('/', 1)[0]}/search", headers=auth_headers("agent@shijiazhuang")).status_code
         == 422
     )
+
+
+def test_suggest_from_typed_text(client, auth_headers, clean):  # noqa: F811
+    editor, reviewer = auth_headers("kb_editor@shijiazhuang"), auth_headers("city_supervisor@shijiazhuang")
+    for title in ("用人单位拖欠工资投诉", "拖欠工资仲裁时效"):
+        art = client.post(SJZ, json=fields(title=title), headers=editor).get_json()
+        client.post(f"{SJZ}/{art['id']}/submit", json={}, headers=editor)
+        client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=reviewer)
+    url = "/api/v1/tenants/shijiazhuang/kb/suggest"
+    agent = auth_headers("agent@shijiazhuang")
+    resp = client.get(url, query_string={"text": "老板三个月不发工资了"}, headers=agent)
+    assert resp.status_code == 200 and len(resp.get_json()) == 2
+    assert client.get(url, headers=agent).status_code == 422
+    assert client.get(url, query_string={"order_id": 999999}, headers=agent).status_code == 404
+    assert (
+        client.get(
+            url.replace("shijiazhuang", "tangshan"),
+            query_string={"text": "不发工资"},
+            headers=auth_headers("agent@tangshan"),
+        ).get_json()
+        == []
+    )
