@@ -217,6 +217,7 @@ def _register_schedule() -> None:
     every("app.orders.sweep.sweep_all", queue="sla", seconds=60)
     every("app.audit.service.seal_all", queue="default", seconds=15)
     every("app.province.facts.fold", queue="reports", seconds=5)
+    every("app.knowledge.validity.run_daily", queue="default", cron="10 0 * * *")  # 知识有效期
 
 
 def _register_cli(app: Flask) -> None:
