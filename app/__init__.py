@@ -141,9 +141,10 @@ def _register_blueprints(app: Flask, api) -> None:
     from .knowledge.api import city_blp as city_kb_blp
     from .knowledge.api import province_blp as province_kb_blp
     from .knowledge.search_api import blp as kb_search_blp
+    from .knowledge.search_api import feedback_blp as kb_feedback_blp
     from .knowledge.search_api import suggest_blp as kb_suggest_blp
 
-    for blp in (province_kb_blp, city_kb_blp, kb_search_blp, kb_suggest_blp):
+    for blp in (province_kb_blp, city_kb_blp, kb_search_blp, kb_suggest_blp, kb_feedback_blp):
         api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import ARRAY, BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,3 +70,16 @@ class CityArticle(_ArticleColumns, TenantBase):
 
 class CityArticleVersion(_VersionColumns, TenantBase):
     __tablename__ = "kb_article_versions"
+
+
+class Feedback(TenantBase):
+    """An agent's mark on a suggested article (was it used, did it help), per city (知识反馈)."""
+
+    __tablename__ = "kb_feedback"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(8))  # province | city
+    article_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    order_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    helped: Mapped[bool] = mapped_column(Boolean)
+    given_by: Mapped[str] = mapped_column(String(128))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

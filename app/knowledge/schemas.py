@@ -118,3 +118,20 @@ class SuggestQuerySchema(Schema):
     text = fields.String(
         validate=validate.Length(1, 2000), metadata={"description": "what the agent is typing"}
     )
+
+
+class FeedbackInSchema(Schema):
+    scope = fields.String(
+        required=True, validate=validate.OneOf(("province", "city")), metadata={"example": "city"}
+    )
+    article_id = fields.Integer(required=True, validate=validate.Range(1, 2**62), metadata={"example": 1})
+    helped = fields.Boolean(required=True, metadata={"example": True})
+    order_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**62), metadata={"example": None})
+
+
+class UsageSchema(Schema):
+    scope = fields.String(dump_only=True)
+    article_id = fields.Integer(dump_only=True)
+    uses = fields.Integer(dump_only=True)
+    helped = fields.Integer(dump_only=True)
+    helpfulness = fields.Float(dump_only=True)

@@ -6,13 +6,14 @@ from flask.views import MethodView
 
 from tenants import db
 
+from .. import paging
 from ..auth.http import current_principal, requires
 from ..auth.scope import restrict
 from ..errors import DomainError, NotFound
 from ..orders.models import Order
 from ..tenancy.scope import tenant_blueprint
-from . import search
-from .schemas import SearchHitSchema, SearchQuerySchema, SuggestQuerySchema
+from . import feedback, search
+from .schemas import FeedbackInSchema, SearchHitSchema, SearchQuerySchema, SuggestQuerySchema, UsageSchema
 
 SUGGESTIONS = 5
 
@@ -21,6 +22,12 @@ suggest_blp = tenant_blueprint(
     __name__,
     url_prefix="/kb/suggest",
     description="Answer suggestions (知识推荐): the top articles for an order or what the agent types.",
+)
+feedback_blp = tenant_blueprint(
+    "city_kb_feedback",
+    __name__,
+    url_prefix="/kb/feedback",
+    description="Feedback on suggested articles (知识反馈) and per-article usage in this city.",
 )
 blp = tenant_blueprint(
     "city_kb_search",
@@ -68,3 +75,31 @@ class Suggest(MethodView):
         else:
             raise DomainError("give order_id or text", errors={"text": ["order_id or text"]}, status=422)
         return search.keyword_search(text[:500], limit=SUGGESTIONS)
+
+
+@feedback_blp.route("")
+class FeedbackView(MethodView):
+    @requires("kb.read")
+    @feedback_blp.arguments(FeedbackInSchema())
+    @feedback_blp.response(201, UsageSchema)
+    def post(self, body):
+        """Mark whether a suggested article helped (optionally for an order).
+
+        Counts as one use of the article in this city; returns the article's usage so far.
+        """
+        row = feedback.give(current_principal(), **body)
+        db.session.commit()
+        stmt = feedback.usage_report().where(
+            feedback.Feedback.scope == row.scope, feedback.Feedback.article_id == row.article_id
+        )
+        return db.session.execute(stmt).one()._mapping
+
+    @requires("kb.read")
+    @feedback_blp.response(200, UsageSchema(many=True))
+    @feedback_blp.paginate(page_size=50)
+    def get(self, pagination_parameters):
+        """Per-article usage and helpfulness in this city, most used first.
+
+        Uses are feedback marks; helpfulness is the share marked helped. Paginated.
+        """
+        return paging.page(feedback.usage_report(), pagination_parameters, rows=True)

@@ -87,3 +87,32 @@ def test_suggest_from_typed_text(client, auth_headers, clean):  # noqa: F811
         ).get_json()
         == []
     )
+
+
+def test_feedback_and_usage_report_per_city(client, auth_headers, clean):  # noqa: F811
+    editor, agent = auth_headers("kb_editor@shijiazhuang"), auth_headers("agent@shijiazhuang")
+    art = client.post(SJZ, json=fields(title="停水报修电话"), headers=editor).get_json()
+    url = "/api/v1/tenants/shijiazhuang/kb/feedback"
+    for helped in (True, True, False):
+        resp = client.post(
+            url, json={"scope": "city", "article_id": art["id"], "helped": helped}, headers=agent
+        )
+        assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json() == {
+        "scope": "city",
+        "article_id": art["id"],
+        "uses": 3,
+        "helped": 2,
+        "helpfulness": 2 / 3,
+    }
+    assert client.get(url, headers=agent).get_json()[0]["uses"] == 3
+    assert (
+        client.post(
+            url, json={"scope": "city", "article_id": 999999, "helped": True}, headers=agent
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(url.replace("shijiazhuang", "tangshan"), headers=auth_headers("agent@tangshan")).get_json()
+        == []
+    )

@@ -48,7 +48,9 @@ def clean(app_ctx, two_tenants):
     yield
     with db.engine.begin() as conn:
         for schema in ("province", "t_shijiazhuang", "t_tangshan"):
-            for table in ("kb_article_versions", "kb_articles"):
+            for table in ("kb_article_versions", "kb_articles", "kb_feedback"):
+                if schema == "province" and table == "kb_feedback":
+                    continue
                 conn.execute(text(f'DELETE FROM "{schema}".{table}'))
 
 

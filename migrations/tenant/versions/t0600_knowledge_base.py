@@ -52,7 +52,20 @@ def upgrade() -> None:
     op.create_index("ix_kb_articles_search_tsv", "kb_articles", ["search_tsv"], postgresql_using="gin")
     op.create_index("ix_kb_article_versions_article_id", "kb_article_versions", ["article_id"])
 
+    op.create_table(
+        "kb_feedback",
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("scope", sa.String(8), nullable=False),
+        sa.Column("article_id", sa.BigInteger, nullable=False),
+        sa.Column("order_id", sa.BigInteger),
+        sa.Column("helped", sa.Boolean, nullable=False),
+        sa.Column("given_by", sa.String(128), nullable=False),
+        sa.Column("given_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    )
+    op.create_index("ix_kb_feedback_article_id", "kb_feedback", ["article_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("kb_feedback")
     op.drop_table("kb_article_versions")
     op.drop_table("kb_articles")
