@@ -24,6 +24,8 @@ from .schemas import (
     VersionSchema,
 )
 
+API_ACTIONS = frozenset({"submit", "publish", "reject", "withdraw"})
+
 province_blp = Blueprint(
     "province_kb",
     __name__,
@@ -131,6 +133,8 @@ def _views(blp: Blueprint, *, province: bool) -> None:
             draft -> in_review -> published -> withdrawn; reject returns to draft. Reject and withdraw
             need a `reason`; the reviewer, reason and time are recorded. 409 from a wrong state.
             """
+            if action not in API_ACTIONS:  # `expire` belongs to the validity job
+                raise service.NotFound(f"no action {action!r}")
             row = service.transition(
                 current_principal(), article_id, action, province=province, reason=body.get("reason")
             )

@@ -39,6 +39,7 @@ def test_city_article_lifecycle_and_isolation(client, auth_headers, clean):  # n
     resp = client.post(f"{SJZ}/{art['id']}/publish", json={}, headers=reviewer)
     assert resp.status_code == 200 and resp.get_json()["reviewed_by"] == "city_supervisor@shijiazhuang"
     assert client.post(f"{SJZ}/{art['id']}/nonsense", json={}, headers=reviewer).status_code == 404
+    assert client.post(f"{SJZ}/{art['id']}/expire", json={}, headers=editor).status_code == 404
     listed = client.get(SJZ, headers=agent).get_json()
     assert [a["title"] for a in listed] == ["老板不发工资怎么办"]
     assert client.get(TS, headers=auth_headers("agent@tangshan")).get_json() == []
