@@ -145,6 +145,14 @@ def _register_blueprints(app: Flask, api) -> None:
 
     for blp in (province_blp, province_city_blp, clients_blp):
         api.register_blueprint(blp)
+    from .knowledge.api import city_blp as city_kb_blp
+    from .knowledge.api import province_blp as province_kb_blp
+    from .knowledge.search_api import blp as kb_search_blp
+    from .knowledge.search_api import feedback_blp as kb_feedback_blp
+    from .knowledge.search_api import suggest_blp as kb_suggest_blp
+
+    for blp in (province_kb_blp, city_kb_blp, kb_search_blp, kb_suggest_blp, kb_feedback_blp):
+        api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp
 
@@ -248,6 +256,7 @@ def _register_schedule() -> None:
     every("app.orders.sweep.sweep_all", queue="sla", seconds=60)
     every("app.audit.service.seal_all", queue="default", seconds=15)
     every("app.province.facts.fold", queue="reports", seconds=5)
+    every("app.knowledge.validity.run_daily", queue="default", cron="10 0 * * *")  # 知识有效期
 
 
 def _register_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from .principal import Principal, Role
 
 A, D, H, CS = Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.CITY_SUPERVISOR
 PS, PA, API, EM = Role.PROVINCE_SUPERVISOR, Role.PROVINCE_ADMIN, Role.API_CLIENT, Role.EMERGENCY_SYSTEM
+KB = Role.KB_EDITOR
 
 MATRIX: dict[str, frozenset[str]] = {
     # the caller's own identity (/api/v1/me)
@@ -57,6 +58,11 @@ MATRIX: dict[str, frozenset[str]] = {
     # the outbox: a city's dead letters and waiting lines; province-wide lists and retries
     "outbox.read": frozenset({CS, PA}),
     "outbox.manage": frozenset({PA}),
+    # knowledge base (知识库): editors write, supervisors review their own level
+    "kb.read": frozenset({A, D, H, CS, PS, PA, KB}),
+    "kb.edit": frozenset({KB}),
+    "kb.review_city": frozenset({CS}),
+    "kb.review_province": frozenset({PS}),
     # web areas (admin_portal): which area a signed-in user works in
     "web.desk": frozenset({A, D, CS}),  # city hotline desk /desk/
     "web.dept": frozenset({H}),  # department web /dept/

@@ -15,8 +15,9 @@ class Role:
     PROVINCE_ADMIN = "province_admin"  # platform administration
     API_CLIENT = "api_client"  # third-party system, client credentials
     EMERGENCY_SYSTEM = "emergency_system"  # 110/119/120/122 platforms
+    KB_EDITOR = "kb_editor"  # 知识库编辑: city (tenant claim) or province, optionally department-bound
 
-    TENANT_BOUND = frozenset({AGENT, DISPATCHER, HANDLER, CITY_SUPERVISOR})
+    TENANT_BOUND = frozenset({AGENT, DISPATCHER, HANDLER, CITY_SUPERVISOR, KB_EDITOR})
     PROVINCE = frozenset({PROVINCE_SUPERVISOR, PROVINCE_ADMIN})
     SYSTEM = frozenset({API_CLIENT, EMERGENCY_SYSTEM})
     ALL = TENANT_BOUND | PROVINCE | SYSTEM

@@ -1,0 +1,1 @@
+"""Knowledge base (知识库, GB/T 44191): province-shared and city articles, versions, review."""

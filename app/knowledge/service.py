@@ -1,0 +1,195 @@
+"""Article administration and the review workflow (审核流程), for both scopes.
+
+``province=True`` works on the province base (shared by every city); otherwise on the bound
+city's own articles. Reads in a city merge the two: published province articles, minus those the
+city overrides with a published local article, plus the city's own. Services flush, views commit.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, or_, select
+
+from tenants import db
+
+from ..auth.policy import allowed, require
+from ..auth.principal import Principal
+from ..errors import Conflict, DomainError, NotFound
+
+__all__ = ["NotFound"]
+from .models import MATERIAL_TYPES, CityArticle, CityArticleVersion, ProvinceArticle, ProvinceArticleVersion
+from .search import tsv_expression
+from .taxonomy import is_leaf
+
+# workflow: action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({"draft"}), "in_review"),
+    "publish": (frozenset({"in_review"}), "published"),
+    "reject": (frozenset({"in_review"}), "draft"),
+    "withdraw": (frozenset({"published"}), "withdrawn"),
+    "expire": (frozenset({"published"}), "expired"),
+}
+REVIEW_ACTIONS = frozenset({"publish", "reject", "withdraw"})
+FIELDS = (
+    "title",
+    "category_path",
+    "content",
+    "issuing_unit",
+    "material_type",
+    "keywords",
+    "valid_from",
+    "valid_to",
+)
+
+
+def _models(province: bool):
+    return (ProvinceArticle, ProvinceArticleVersion) if province else (CityArticle, CityArticleVersion)
+
+
+def review_permission(province: bool) -> str:
+    return "kb.review_province" if province else "kb.review_city"
+
+
+def validate(fields: dict) -> None:
+    """The DOMAIN field rules (leaf category, title <= 128, keywords <= 20, type, dates)."""
+    errors: dict[str, list[str]] = {}
+    if "category_path" in fields and not is_leaf(fields["category_path"] or ""):
+        errors["category_path"] = ["must end at a leaf category"]
+    if "title" in fields and not (0 < len((fields["title"] or "").strip()) <= 128):
+        errors["title"] = ["1 to 128 characters"]
+    if "material_type" in fields and fields["material_type"] not in MATERIAL_TYPES:
+        errors["material_type"] = [f"one of {', '.join(MATERIAL_TYPES)}"]
+    if any(not k or len(k) > 20 for k in fields.get("keywords") or []):
+        errors["keywords"] = ["each keyword 1 to 20 characters"]
+    start, end = fields.get("valid_from"), fields.get("valid_to")
+    if start and end and end < start:
+        errors["valid_to"] = ["before valid_from"]
+    if errors:
+        raise DomainError("invalid article", errors=errors, status=422)
+
+
+def _title_taken(model, title: str, exclude: int | None = None) -> bool:
+    stmt = select(model.id).where(model.title == title)
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)
+    return db.session.scalar(stmt) is not None
+
+
+def create(principal: Principal, *, province: bool, overrides_id: int | None = None, **fields) -> object:
+    require(principal, "kb.edit")
+    if province and principal.tenant:
+        raise DomainError("a city editor writes city articles", status=403)
+    model, version_model = _models(province)
+    validate(fields)
+    if _title_taken(model, fields["title"]):
+        raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
+    extra = {}
+    if overrides_id is not None and not province:
+        if db.session.get(ProvinceArticle, overrides_id) is None:
+            raise NotFound("no such province article to override")
+        extra["overrides_id"] = overrides_id
+    row = model(state="draft", version=1, created_by=principal.username, **fields, **extra)
+    row.keywords = list(fields.get("keywords") or [])
+    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(
+        version_model(
+            article_id=row.id,
+            version=1,
+            title=row.title,
+            content=row.content,
+            diff=_diff("", row.content),
+            changed_by=principal.username,
+        )
+    )
+    db.session.flush()
+    return row
+
+
+def get(article_id: int, *, province: bool) -> object:
+    row = db.session.get(_models(province)[0], article_id)
+    if row is None:
+        raise NotFound("no such article")
+    return row
+
+
+def update(principal: Principal, article_id: int, *, province: bool, **fields) -> object:
+    """Edit a draft (or a rejected one): a new version with its diff against the last."""
+    require(principal, "kb.edit")
+    model, version_model = _models(province)
+    row = get(article_id, province=province)
+    if row.state not in ("draft", "withdrawn", "expired"):
+        raise Conflict(f"an article {row.state} cannot be edited; withdraw it first")
+    validate(fields)
+    if "title" in fields and _title_taken(model, fields["title"], exclude=row.id):
+        raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
+    old = row.content
+    for key, value in fields.items():
+        setattr(row, key, list(value) if key == "keywords" else value)
+    row.version += 1
+    row.state = "draft"
+    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
+    db.session.add(
+        version_model(
+            article_id=row.id,
+            version=row.version,
+            title=row.title,
+            content=row.content,
+            diff=_diff(old, row.content),
+            changed_by=principal.username,
+        )
+    )
+    db.session.flush()
+    return row
+
+
+def _diff(old: str, new: str) -> str:
+    return "\n".join(difflib.unified_diff(old.splitlines(), new.splitlines(), "before", "after", lineterm=""))
+
+
+def versions(article_id: int, *, province: bool) -> Select:
+    get(article_id, province=province)
+    version_model = _models(province)[1]
+    return select(version_model).where(version_model.article_id == article_id).order_by(version_model.version)
+
+
+def transition(
+    principal: Principal, article_id: int, action: str, *, province: bool, reason: str | None = None
+):
+    """One workflow step; reviewers (city or province supervisor by scope) record who, why, when."""
+    if action not in TRANSITIONS:
+        raise NotFound(f"no action {action!r}")
+    require(principal, review_permission(province) if action in REVIEW_ACTIONS else "kb.edit")
+    row = get(article_id, province=province)
+    sources, target = TRANSITIONS[action]
+    if row.state not in sources:
+        raise Conflict(f"cannot {action} an article that is {row.state}")
+    if action in ("reject", "withdraw") and not (reason or "").strip():
+        raise DomainError("a reason is required", errors={"reason": ["required"]}, status=422)
+    row.state = target
+    if action in REVIEW_ACTIONS or action == "expire":
+        row.reviewed_by = principal.username
+        row.review_reason = reason
+        row.reviewed_at = datetime.now(UTC)
+    db.session.flush()
+    return row
+
+
+def visible(principal: Principal | None, *, today: date | None = None) -> list:
+    """Published articles a city sees: its own plus the province's it does not override (在本市)."""
+    require(principal, "kb.read")
+    today = today or date.today()
+    live = lambda m: (m.state == "published") & or_(m.valid_to.is_(None), m.valid_to >= today)  # noqa: E731
+    local = list(db.session.scalars(select(CityArticle).where(live(CityArticle)).order_by(CityArticle.id)))
+    overridden = {a.overrides_id for a in local if a.overrides_id}
+    shared = db.session.scalars(
+        select(ProvinceArticle).where(live(ProvinceArticle)).order_by(ProvinceArticle.id)
+    )
+    return [a for a in shared if a.id not in overridden] + local
+
+
+def may_review(principal: Principal, *, province: bool) -> bool:
+    return allowed(principal, review_permission(province))
