@@ -1,0 +1,46 @@
+"""The province dashboard in a browser: the map draws Hebei's 11 cities, the trend switches to weeks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.orders.conftest import OrdersApi
+
+
+@pytest.fixture
+def orders_api_seed(app, client, auth_headers, two_tenants):
+    """A few orders today in both cities, relayed to the province layer."""
+    from app.outbox.service import relay
+    from tenants import tenant_context
+
+    api = OrdersApi(client, auth_headers)
+    for tenant in ("shijiazhuang", "tangshan"):
+        api.tenant = tenant
+        for _ in range(3):
+            api.create()
+    with app.app_context():
+        for ref in two_tenants:
+            with tenant_context(ref.slug):
+                relay()
+
+
+def test_province_supervisor_sees_the_map_table_and_trend(user, orders_api_seed):
+    supervisor = user("province.supervisor", viewport=(1440, 1000))
+    page = supervisor.goto("/province/")
+    expect(page.get_by_test_id("kpi-table").locator("tbody tr")).to_have_count(11)
+    expect(page.get_by_test_id("hebei-map")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("hebei-map")).to_have_attribute("data-cities", "11")
+    expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-ready", "1")
+    assert page.locator("#hebei-map canvas").count() >= 1
+    page.locator('[data-trend-by="week"]').click()
+    expect(page.locator('[data-trend-by="week"]')).to_have_class("btn btn-outline-secondary active")
+    page.wait_for_timeout(600)  # the chart's animation, for the screenshot
+    supervisor.shot("province-dashboard")
+    page.select_option('select[name="measure"]', "satisfaction")
+    page.get_by_test_id("period-picker").locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"measure=satisfaction"))
+    expect(page.get_by_test_id("hebei-map")).to_have_attribute("data-ready", "1")
+    assert not supervisor.errors, supervisor.errors
