@@ -103,3 +103,44 @@ def test_bad_period_is_a_422_page_not_a_crash(web):
 def test_city_roles_cannot_open_the_province_dashboard(web):
     assert web("city_supervisor@shijiazhuang").get("/province/").status_code == 403
     assert web("agent@tangshan").get("/province/dashboard.json").status_code == 403
+
+
+def test_drill_down_province_city_category_orders_order(app, two_tenants, web, orders_api):
+    caller = {"name": "赵保密", "phone": "13700001234", "language": "zh", "needs": []}
+    orders_api.tenant = "tangshan"
+    created = orders_api.create(caller=caller)
+    _relay(app, two_tenants)
+    today = datetime.now(SH).date()
+    period = f"from={(today - timedelta(days=2)).isoformat()}&to={today.isoformat()}"
+    user = web("province.supervisor")
+    board = text_of(user.get(f"/province/?{period}"))
+    city_link = re.search(r'href="(/province/city/tangshan\?[^"]+)"', board).group(1).replace("&amp;", "&")
+    assert f"from={(today - timedelta(days=2)).isoformat()}" in city_link  # the period travels
+    resp = user.get(city_link)
+    city_page = text_of(resp)
+    assert resp.status_code == 200, re.sub(r"\s+", " ", city_page)[-1500:]
+    assert 'data-testid="breadcrumbs"' in city_page and "唐山市" in city_page
+    cat_link = re.search(r'href="(/province/orders\?[^"]*category_code=[^"]+)"', city_page).group(1)
+    listing = user.get(cat_link.replace("&amp;", "&"))
+    assert listing.status_code == 200
+    html = text_of(listing)
+    assert created["number"] in html
+    order_link = re.search(rf'href="(/province/orders/tangshan/{created["number"]}\?[^"]*)"', html).group(1)
+    page = user.get(order_link.replace("&amp;", "&"))
+    assert page.status_code == 200
+    order_html = text_of(page)
+    assert created["number"] in order_html and 'data-testid="order-fact"' in order_html
+    for html_text in (board, city_page, html, order_html):
+        assert "赵保密" not in html_text and "13700001234" not in html_text
+        assert not re.search(r"1[3-9]\d{9}", html_text)
+    by_dept = user.get(city_link + "&by=department")
+    assert by_dept.status_code == 200
+    assert user.get("/province/orders/tangshan/NOPE-1").status_code == 404
+    assert user.get("/province/city/atlantis").status_code == 422
+    assert user.get("/province/orders?city=tangshan&page=x").status_code == 422
+
+
+def test_city_supervisor_cannot_drill_into_the_province(web):
+    user = web("city_supervisor@shijiazhuang")
+    assert user.get("/province/city/tangshan").status_code == 403
+    assert user.get("/province/orders?city=tangshan").status_code == 403
