@@ -44,3 +44,18 @@ def test_province_supervisor_sees_the_map_table_and_trend(user, orders_api_seed)
     expect(page).to_have_url(re.compile(r"measure=satisfaction"))
     expect(page.get_by_test_id("hebei-map")).to_have_attribute("data-ready", "1")
     assert not supervisor.errors, supervisor.errors
+
+
+def test_province_supervisor_drills_down_to_an_order(user, orders_api_seed):
+    supervisor = user("province.supervisor", viewport=(1440, 900))
+    page = supervisor.goto("/province/")
+    page.get_by_test_id("kpi-table").get_by_role("link", name="唐山市").click()
+    expect(page.get_by_test_id("city-kpi-table")).to_be_visible()
+    expect(page.get_by_test_id("breadcrumbs")).to_contain_text("唐山市")
+    page.get_by_test_id("city-kpi-table").locator("tbody a").first.click()
+    expect(page).to_have_url(re.compile(r"/province/orders\?.*city=tangshan"))
+    page.get_by_test_id("province-orders").locator("tbody a").first.click()
+    expect(page.get_by_test_id("order-fact")).to_be_visible()
+    supervisor.shot("province-order")
+    assert not re.search(r"1[3-9]\d{9}", page.content())
+    assert not supervisor.errors, supervisor.errors
