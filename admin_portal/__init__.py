@@ -12,7 +12,18 @@ from flask import Flask
 
 
 def init_app(app: Flask, settings) -> None:
-    from . import dept, desk, front, i18n, province, province_drill, security, session, signin, web  # noqa: F401
+    from . import (
+        dept,
+        desk,
+        front,
+        i18n,
+        province,
+        security,
+        session,
+        signin,
+        web,
+    )
+    from . import province_drill, province_supervision  # noqa: F401  (their routes join province.blp)
 
     i18n.init_app(app, settings)
     session.init_app(app, settings)

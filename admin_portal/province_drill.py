@@ -141,6 +141,7 @@ def order(city: str, number: str):
         names=_names(city),
         span=span,
         overdue=fact.overdue_at is not None and fact.status in OPEN_STATES,
+        open=fact.status in OPEN_STATES,
         tz=SH,
     )
 
