@@ -23,7 +23,6 @@ def init_app(app: Flask, settings) -> None:
         signin,
         web,
     )
-    from . import province_drill, province_supervision  # noqa: F401  (their routes join province.blp)
 
     i18n.init_app(app, settings)
     session.init_app(app, settings)

@@ -138,3 +138,7 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
         {"x": k, "received": int(s["received"]), "value": values(s)[measure]["value"]}
         for k, s in sorted(weeks.items())
     ]
+
+
+# the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
+from . import province_drill, province_supervision  # noqa: E402, F401
