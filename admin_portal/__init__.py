@@ -12,17 +12,7 @@ from flask import Flask
 
 
 def init_app(app: Flask, settings) -> None:
-    from . import (
-        dept,
-        desk,
-        front,
-        i18n,
-        province,
-        security,
-        session,
-        signin,
-        web,
-    )
+    from . import dept, desk, front, i18n, province, security, session, signin, web
 
     i18n.init_app(app, settings)
     session.init_app(app, settings)
