@@ -19,6 +19,7 @@ from app.errors import DomainError
 from app.province import kpis
 from app.province.measures import KPIS, MEASURES, TIME_BASIS, values
 
+from .navigation import Group, Link, build
 from .web import area_blueprint
 
 blp = area_blueprint("province_portal", __name__, "/province", "web.province")
@@ -31,9 +32,32 @@ def _invalid(message: str) -> DomainError:
     return DomainError(message, status=422)
 
 
+NAV = (
+    Group(
+        _l("Province"),
+        (
+            Link(_l("Province dashboard"), "province_portal.home"),
+            Link(_l("Supervision desk"), "province_portal.supervision_desk"),
+            Link(_l("Transfers"), "province_portal.transfer_list"),
+        ),
+    ),
+    Group(
+        _l("Administration"),
+        (
+            Link(_l("Cities"), "province_portal.admin_tenants", permission="tenants.read"),
+            Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
+        ),
+    ),
+)
+
+
 @blp.context_processor
 def _area():
-    return {"area_title": _l("Provincial portal")}
+    from flask import g
+
+    principal = g.get("web_principal")
+    nav = build(NAV, principal) if principal is not None else None
+    return {"area_title": _l("Provincial portal"), "nav": nav}
 
 
 def period() -> tuple[date, date]:
@@ -141,4 +165,4 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
 
 
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
-from . import province_drill, province_supervision, province_transfers  # noqa: E402, F401
+from . import province_admin, province_drill, province_supervision, province_transfers  # noqa: E402, F401
