@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.orders.conftest import OrdersApi
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def api_orders(app, client, auth_headers, two_tenants):
+    """The orders API with a relay to the province layer."""
+    from app.outbox.service import relay
+    from tenants import tenant_context
+
+    api = OrdersApi(client, auth_headers)
+
+    def run():
+        with app.app_context():
+            for ref in two_tenants:
+                with tenant_context(ref.slug):
+                    relay()
+
+    api.relay = run
+    return api
 
 
 @pytest.fixture
@@ -59,3 +81,27 @@ def test_province_supervisor_drills_down_to_an_order(user, orders_api_seed):
     supervisor.shot("province-order")
     assert not re.search(r"1[3-9]\d{9}", page.content())
     assert not supervisor.errors, supervisor.errors
+
+
+def test_province_supervision_answered_by_the_city_supervisor(user, api_orders):
+    order = api_orders.create()
+    api_orders.relay()
+    province = user("province.supervisor", viewport=(1440, 900))
+    page = province.goto(f"/province/orders/shijiazhuang/{order['number']}")
+    form = page.get_by_test_id("supervise-form")
+    form.locator("textarea[name=note]").fill("省级督办：请尽快办结")
+    due = (datetime.now(SH) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    form.locator("input[name=response_due_at]").fill(due)
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("order-supervisions")).to_contain_text("province")
+    city = user("city_supervisor@shijiazhuang")
+    desk = city.goto(f"/desk/shijiazhuang/orders/{order['id']}")
+    box = desk.get_by_test_id("supervisions")
+    expect(box).to_contain_text("省级督办：请尽快办结")
+    box.locator("input[name=answer]").fill("已督促承办部门")
+    box.locator("button[type=submit]").first.click()
+    expect(desk.get_by_test_id("supervisions")).to_contain_text("已督促承办部门")
+    city.shot("desk-province-supervision-answered")
+    page = province.goto(f"/province/orders/shijiazhuang/{order['number']}")
+    expect(page.get_by_test_id("order-supervisions")).not_to_contain_text("–")
+    assert not province.errors and not city.errors
