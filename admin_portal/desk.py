@@ -13,7 +13,7 @@ from app.errors import Forbidden
 from app.orders import worklists
 from tenants import current_tenant_or_none
 
-from . import intake, orderpage
+from . import dashboard, intake, orderpage
 from .lists import order_list
 from .names import category_choices, district_choices
 from .navigation import Group, Link, build
@@ -34,6 +34,7 @@ LIST_TITLES = {
     "dissatisfied": _l("Dissatisfied callbacks"),
 }
 NAV = (
+    Group(_l("Supervision"), (Link(_l("City dashboard"), "desk.dashboard", permission="kpis.read"),)),
     Group(_l("Intake"), (Link(_l("New order"), "desk.intake_form", permission="orders.create"),)),
     Group(
         _l("Orders"),
@@ -111,3 +112,4 @@ def alerts():
 
 intake.register(blp)
 orderpage.register(blp)
+dashboard.register(blp)

@@ -1,24 +1,168 @@
-"""The provincial portal ``/province/`` (省级门户): a placeholder until its issue lands.
+"""The provincial portal ``/province/`` (省级门户): the province dashboard.
 
-Province supervisors and admins sign in here; the dashboards (province-wide KPIs, the
-Hebei map, cross-city transfers, provincial supervision) come with part 2 of the web.
+Province supervisors and admins see every city's KPIs (考核指标) for a period, a trend by day or
+week and the map of Hebei's 11 cities coloured by one KPI. The figures come from the same
+service as ``/api/v1/province/kpis`` (app/province/kpis.py), so page and API cannot disagree;
+the province layer holds no caller data, so nothing here can show a phone or a name.
 """
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from app.demo.province import cities
+from app.errors import DomainError
+from app.province import kpis
+from app.province.measures import KPIS, MEASURES, TIME_BASIS, values
+
+from .navigation import Group, Link, build
 from .web import area_blueprint
 
 blp = area_blueprint("province_portal", __name__, "/province", "web.province")
+SH = ZoneInfo("Asia/Shanghai")
+MAX_DAYS = 366
+KPI_IDS = tuple(k.id for k in KPIS)
+
+
+def _invalid(message: str) -> DomainError:
+    return DomainError(message, status=422)
+
+
+NAV = (
+    Group(
+        _l("Province"),
+        (
+            Link(_l("Province dashboard"), "province_portal.home"),
+            Link(_l("Supervision desk"), "province_portal.supervision_desk"),
+            Link(_l("Transfers"), "province_portal.transfer_list"),
+        ),
+    ),
+    Group(
+        _l("Administration"),
+        (
+            Link(_l("Cities"), "province_portal.admin_tenants", permission="tenants.read"),
+            Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
+        ),
+    ),
+)
 
 
 @blp.context_processor
 def _area():
-    return {"area_title": _l("Provincial portal")}
+    from flask import g
+
+    principal = g.get("web_principal")
+    nav = build(NAV, principal) if principal is not None else None
+    return {"area_title": _l("Provincial portal"), "nav": nav}
+
+
+def period() -> tuple[date, date]:
+    """``from``/``to`` of the query (local dates, inclusive); the last 30 days by default."""
+    today = datetime.now(SH).date()
+    try:
+        day_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
+        day_from = (
+            date.fromisoformat(request.args["from"])
+            if request.args.get("from")
+            else day_to - timedelta(days=29)
+        )
+    except ValueError as exc:
+        raise _invalid("from and to are dates like 2025-03-01") from exc
+    if day_from > day_to:
+        raise _invalid("from is after to")
+    if (day_to - day_from).days >= MAX_DAYS:
+        raise _invalid(f"a period is at most {MAX_DAYS} days")
+    return day_from, day_to
+
+
+def chosen_measure() -> str:
+    measure = request.args.get("measure") or "on_time_completion"
+    if measure not in KPI_IDS:
+        raise _invalid(f"measure is one of {', '.join(KPI_IDS)}")
+    return measure
+
+
+def city_rows(result: dict) -> list[dict]:
+    """All 11 cities of Hebei in the demo data's order; a city not on the platform has no figures."""
+    by_slug = {g["key"]: g for g in result["groups"]}
+    rows = []
+    for c in cities():
+        group = by_slug.pop(c["slug"], None)
+        rows.append({"slug": c["slug"], "name": c["name"], "group": group})
+    rows += [{"slug": k, "name": g["name"] or k, "group": g} for k, g in by_slug.items()]
+    return rows
 
 
 @blp.get("/")
 def home():
-    return render_template("province/index.html")
+    day_from, day_to = period()
+    measure = chosen_measure()
+    result = kpis.compute(day_from, day_to, "tenant")
+    return render_template(
+        "province/index.html",
+        day_from=day_from,
+        day_to=day_to,
+        measure=measure,
+        kpis=KPIS,
+        time_basis=TIME_BASIS,
+        total=result["total"],
+        rows=city_rows(result),
+    )
+
+
+@blp.get("/dashboard.json")
+def dashboard_data():
+    """The chart data of the dashboard (map values per city, the trend), read by province.js."""
+    day_from, day_to = period()
+    measure = chosen_measure()
+    by = request.args.get("by") or "day"
+    if by not in ("day", "week"):
+        raise _invalid("by is day or week")
+    result = kpis.compute(day_from, day_to, "tenant")
+    mapped = [
+        {
+            "name": r["name"],
+            "slug": r["slug"],
+            "value": (r["group"] or {}).get("kpis", {}).get(measure, {}).get("value"),
+        }
+        for r in city_rows(result)
+    ]
+    return jsonify(
+        {
+            "from": day_from.isoformat(),
+            "to": day_to.isoformat(),
+            "measure": measure,
+            "label": next(str(k.zh) for k in KPIS if k.id == measure),
+            "rate": not next(k.average for k in KPIS if k.id == measure),
+            "map": mapped,
+            "trend": _trend(day_from, day_to, measure, by),
+        }
+    )
+
+
+def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
+    """The KPI per day, or per ISO week (the week's sums, then the ratio: not a mean of days)."""
+    days = kpis.trend(day_from, day_to)
+    if by == "day":
+        return [
+            {"x": d["day"].isoformat(), "received": d["received"], "value": d["kpis"][measure]["value"]}
+            for d in days
+        ]
+    weeks: dict[str, dict] = {}
+    for d in days:
+        monday = d["day"] - timedelta(days=d["day"].weekday())
+        sums = weeks.setdefault(monday.isoformat(), dict.fromkeys(MEASURES, 0))
+        for m in MEASURES:
+            sums[m] += d["sums"][m]
+    return [
+        {"x": k, "received": int(s["received"]), "value": values(s)[measure]["value"]}
+        for k, s in sorted(weeks.items())
+    ]
+
+
+# the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
+from . import province_admin, province_drill, province_export, province_supervision, province_transfers  # noqa: E402, F401

@@ -79,3 +79,29 @@ def _cells(dim: str, day_from: date, day_to: date, tenant_id: int | None):
 def _tenant_names() -> dict[int, tuple[str, str]]:
     rows = db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name))
     return {r.id: (r.slug, r.name) for r in rows}
+
+
+def trend(day_from: date, day_to: date, tenant_id: int | None = None) -> list[dict]:
+    """Per receipt day: the summed measures and KPI values (the dashboard's trend chart)."""
+    cells = _cells_by_day(day_from, day_to, tenant_id)
+    stmt = (
+        select(cells.c.day, *(func.sum(cells.c[m]).label(m) for m in MEASURES))
+        .group_by(cells.c.day)
+        .order_by(cells.c.day)
+    )
+    return [
+        {"day": r.day, "received": int(r.received or 0), "sums": _sums(r), "kpis": values(_sums(r))}
+        for r in db.session.execute(stmt)
+    ]
+
+
+def _cells_by_day(day_from: date, day_to: date, tenant_id: int | None):
+    parts = []
+    for model in (KpiDaily, KpiDelta):
+        part = select(model.day, *(getattr(model, m) for m in MEASURES)).where(
+            model.dim == "total", model.day >= day_from, model.day <= day_to
+        )
+        if tenant_id is not None:
+            part = part.where(model.tenant_id == tenant_id)
+        parts.append(part)
+    return union_all(*parts).subquery("cells")

@@ -71,7 +71,7 @@ def test_desk_on_a_phone_and_in_english(user, api):
     agent.shot("desk-orders-phone-en")
 
 
-def test_landing_page_and_the_provincial_placeholder(browser, site, user):
+def test_landing_page_and_the_provincial_dashboard(browser, site, user):
     from tests.e2e.conftest import Session
 
     visitor = Session(browser, site, "")
@@ -85,7 +85,6 @@ def test_landing_page_and_the_provincial_placeholder(browser, site, user):
     finally:
         visitor.close()
     supervisor = user("province.supervisor")
-    expect(supervisor.page.get_by_test_id("province-placeholder")).to_be_visible()
-    supervisor.shot("province-placeholder")
+    expect(supervisor.page.get_by_test_id("kpi-table")).to_be_visible()
     supervisor.sign_out()
     expect(supervisor.page.get_by_test_id("signin")).to_be_visible()

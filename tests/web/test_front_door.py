@@ -45,9 +45,9 @@ def test_signed_in_users_are_routed_to_their_area(web, username, area):
     assert resp.request.path == area.split("?")[0]
 
 
-def test_province_placeholder_says_what_is_coming(web):
+def test_province_area_opens_on_the_dashboard(web):
     html = text_of(web("province.supervisor").get("/province/"))
-    assert 'data-testid="province-placeholder"' in html and "省级门户正在建设中" in html
+    assert 'data-testid="kpi-table"' in html and 'data-testid="hebei-map"' in html
 
 
 def test_language_switch_to_english_and_back(web):

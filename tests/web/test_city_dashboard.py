@@ -1,0 +1,42 @@
+"""The city supervisor's dashboard /desk/<tenant>/dashboard: the city KPI API's figures, own city only."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.province.measures import KPIS
+from tests.web.conftest import text_of
+from tests.web.test_province import _relay, _shown
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_city_dashboard_equals_the_city_kpi_api(app, two_tenants, web, orders_api, client, auth_headers):
+    orders_api.create()
+    _relay(app, two_tenants)
+    today = datetime.now(SH).date()
+    period = f"from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}"
+    api = client.get(
+        f"/api/v1/tenants/shijiazhuang/kpis?{period}&group_by=department",
+        headers=auth_headers("city_supervisor@shijiazhuang"),
+    ).get_json()
+    user = web("city_supervisor@shijiazhuang")
+    resp = user.get(f"/desk/shijiazhuang/dashboard?{period}&by=department")
+    assert resp.status_code == 200
+    html = text_of(resp)
+    row = re.search(r'<tr data-key="total">(.*?)</tr>', html, re.S).group(1)
+    cells = {k: v.strip() for k, v in re.findall(r'data-kpi="([a-z_]+)"[^>]*>(.*?)</td>', row, re.S)}
+    assert api["total"]["received"] >= 1 and cells["received"] == str(api["total"]["received"])
+    for kpi in KPIS:
+        assert cells[kpi.id] == _shown(kpi, api["total"]["kpis"][kpi.id]["value"]), kpi.id
+    assert 'data-testid="district-table"' in html and 'data-testid="city-supervisions"' in html
+    assert not re.search(r"1[3-9]\d{9}", html)
+    assert user.get(f"/desk/shijiazhuang/dashboard?{period}&by=category").status_code == 200
+    assert user.get("/desk/shijiazhuang/dashboard?by=nope").status_code == 422
+
+
+def test_city_supervisor_cannot_see_another_citys_dashboard(web):
+    assert web("city_supervisor@shijiazhuang").get("/desk/tangshan/dashboard").status_code == 403
+    assert web("agent@shijiazhuang").get("/desk/shijiazhuang/dashboard").status_code == 403
