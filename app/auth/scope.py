@@ -12,12 +12,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 
 from ..orders.models import Assignment, Order
-from .policy import API, CS, EM, PA, PS, A, D, H, require
+from .policy import API, CS, EM, KB, PA, PS, A, D, H, require
 from .principal import Principal
 
 ALL = "all"  # every order of the bound city
 ASSIGNED = "assigned"  # orders the caller's department was assigned at some point (主办 or 协办)
 OWN = "own"  # orders the caller filed itself (third-party and emergency systems)
+NONE = "none"  # no order at all (knowledge-base editors hold no orders.* grant either)
 
 # Which orders each role's grants reach (a principal with several roles gets the union).
 ORDER_ROWS: dict[str, str] = {
@@ -29,6 +30,7 @@ ORDER_ROWS: dict[str, str] = {
     H: ASSIGNED,
     API: OWN,
     EM: OWN,
+    KB: NONE,
 }
 
 

@@ -35,6 +35,11 @@ ALLOWED = {
     ("calendar_days", "name"),
     ("transfers", "decision_note"),
     ("api_clients", "name"),  # a third-party system's name (an app vendor), not a person's
+    # the shared knowledge base: policy texts written by editors for every city, never a caller's words
+    ("kb_articles", "title"),
+    ("kb_articles", "content"),
+    ("kb_article_versions", "title"),
+    ("kb_article_versions", "content"),
 }
 FACT_TABLES = ("order_facts", "kpi_daily", "supervision_facts")
 
