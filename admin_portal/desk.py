@@ -13,7 +13,7 @@ from app.errors import Forbidden
 from app.orders import worklists
 from tenants import current_tenant_or_none
 
-from . import dashboard, intake, orderpage
+from . import dashboard, intake, orderpage, triage
 from .lists import order_list
 from .names import category_choices, district_choices
 from .navigation import Group, Link, build
@@ -35,7 +35,13 @@ LIST_TITLES = {
 }
 NAV = (
     Group(_l("Supervision"), (Link(_l("City dashboard"), "desk.dashboard", permission="kpis.read"),)),
-    Group(_l("Intake"), (Link(_l("New order"), "desk.intake_form", permission="orders.create"),)),
+    Group(
+        _l("Intake"),
+        (
+            Link(_l("New order"), "desk.intake_form", permission="orders.create"),
+            Link(_l("Triage"), "desk.triage", permission="orders.classify"),
+        ),
+    ),
     Group(
         _l("Orders"),
         tuple(
@@ -113,3 +119,4 @@ def alerts():
 intake.register(blp)
 orderpage.register(blp)
 dashboard.register(blp)
+triage.register(blp)

@@ -26,13 +26,14 @@ from app.orders.views import present
 from app.orders.workflow import ACTIONS, EMERGENCY_TARGETS, REPLY_OUTCOMES, SATISFACTION
 from app.province import supervision
 from app.province.schemas import AnswerIn
+from app.triage import service as triage
 from tenants import current_tenant, db
 from tenants.provision import list_tenants
 
 from . import forms
 from .available import available_actions
 from .i18n import ACTION
-from .names import reference_names
+from .names import category_choices, reference_names
 
 T = "/<string:tenant>"
 WITH_ATTACHMENTS = ("reply", "assist-reply")
@@ -65,6 +66,9 @@ def _context(order, data: dict, *, errors=None, failed_action=None, form=None) -
         context["suggestion"] = (
             dispatch.suggest(order.category_code, order.district_code) if order.category_code else None
         )
+    if "classify" in can:
+        context["triage_suggestions"] = triage.suggestions(f"{order.title} {order.content}")
+        context["category_groups"] = category_choices()
     if "transfer" in can:
         here = current_tenant().slug
         context["cities"] = [t for t in list_tenants() if t["status"] == "active" and t["slug"] != here]
@@ -109,11 +113,23 @@ def _merge_target(form: MultiDict) -> MultiDict:
     return out
 
 
+def _classify_choice(form: MultiDict) -> MultiDict:
+    """A suggestion button sends its code as ``category_code``; the "other" list sends its own field."""
+    if not form.get("use_other"):
+        return form
+    out = MultiDict(form)
+    out["category_code"] = form.get("other_category", "")
+    return out
+
+
+FORM_TARGETS = {"merge": _merge_target, "classify": _classify_choice}
+
+
 def act(order_id: int, name: str):
     if name not in ACTIONS:
         abort(404)
     principal = g.web_principal
-    form = _merge_target(request.form) if name == "merge" else request.form
+    form = FORM_TARGETS[name](request.form) if name in FORM_TARGETS else request.form
     body, errors = forms.load(ACTION_BODIES[name](), form)
     uploads = []
     if errors is None and name in WITH_ATTACHMENTS:
@@ -137,6 +153,8 @@ def act(order_id: int, name: str):
         context = _context(row, present(row, principal), errors=errors, failed_action=name, form=form)
         return render_template("order.html", **context), 422
     flash(gettext("%(action)s: done", action=str(ACTION.get(name, name))))
+    if name == "classify" and form.get("return_to") == "triage":
+        return _redirect(url_for(".triage"))
     return _after_action(order_id)
 
 

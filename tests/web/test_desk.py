@@ -136,7 +136,7 @@ def test_order_page_shows_only_the_allowed_actions_and_dispatch_prefilled(web, o
             r'data-action="([a-z-]+)"', text_of(web("agent@shijiazhuang").get(f"{DESK}/orders/{o['id']}"))
         )
     )
-    assert agent == {"close", "escalate"}
+    assert agent == {"classify", "close", "escalate"}  # reclassify before dispatch
 
 
 def test_actions_keep_the_apis_409_412_and_403(web, orders_api):
