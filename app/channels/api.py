@@ -6,17 +6,16 @@ channel secret); a bad signature answers 401 before anything is parsed or writte
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate
 
 from tenants import db
-from tenants.context import UnknownTenant, bind_tenant, lookup, unbind_tenant
-from tenants.models import TenantStatus
 
 from ..accessibility.needs import NEEDS
 from ..errors import DomainError
 from ..rest import Blueprint, Schema, responds
+from ..tenancy.scope import bind_url_tenant, enter_addressed_tenant
 from . import service
 
 blp = Blueprint(
@@ -25,22 +24,7 @@ blp = Blueprint(
     url_prefix="/channels/<string:tenant>",
     description="Channel intake (受理渠道): signed webhooks of the SMS gateway, app and mini-program",
 )
-
-
-@blp.url_value_preprocessor
-def _bind(endpoint, values):
-    if values is not None and "tenant" in values:
-        ref = lookup(values.pop("tenant"))
-        if ref.status != TenantStatus.ACTIVE:
-            raise UnknownTenant(ref.slug, f"status is {ref.status}")
-        g.tenant_token = bind_tenant(ref)
-
-
-@blp.teardown_request
-def _unbind(exc):
-    token = g.pop("tenant_token", None)
-    if token is not None:
-        unbind_tenant(token)
+bind_url_tenant(blp, enter_addressed_tenant)
 
 
 class SignatureHeaders(Schema):

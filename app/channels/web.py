@@ -18,12 +18,12 @@ from tenants import current_tenant, db
 
 from ..errors import DomainError
 from ..extensions import redis_client
+from ..tenancy.scope import bind_url_tenant, enter_addressed_tenant
 from . import service
-from .wechat import _bind, _unbind
 
-blp = Blueprint("channels_web", __name__, url_prefix="/channels/<string:tenant>")
-blp.url_value_preprocessor(_bind)
-blp.teardown_request(_unbind)
+blp = bind_url_tenant(
+    Blueprint("channels_web", __name__, url_prefix="/channels/<string:tenant>"), enter_addressed_tenant
+)
 
 WINDOW_S = 600
 CSP = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"

@@ -11,20 +11,21 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from tenants import current_tenant, db
-from tenants.context import UnknownTenant, bind_tenant, lookup, unbind_tenant
-from tenants.models import TenantStatus
 
 from ..errors import DomainError
+from ..tenancy.scope import bind_url_tenant, enter_addressed_tenant
 from . import service
 
-blp = Blueprint("channels_wechat", __name__, url_prefix="/channels/<string:tenant>")
+blp = bind_url_tenant(
+    Blueprint("channels_wechat", __name__, url_prefix="/channels/<string:tenant>"), enter_addressed_tenant
+)
 
 
 def token() -> str:
@@ -38,22 +39,6 @@ def aes_key() -> str:
 
 def app_id() -> str:
     return f"wx{current_tenant().slug[:16]}"
-
-
-@blp.url_value_preprocessor
-def _bind(endpoint, values):
-    if values is not None and "tenant" in values:
-        ref = lookup(values.pop("tenant"))
-        if ref.status != TenantStatus.ACTIVE:
-            raise UnknownTenant(ref.slug, f"status is {ref.status}")
-        g.tenant_token = bind_tenant(ref)
-
-
-@blp.teardown_request
-def _unbind(exc):
-    t = g.pop("tenant_token", None)
-    if t is not None:
-        unbind_tenant(t)
 
 
 def _check(args) -> None:
