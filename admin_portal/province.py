@@ -165,4 +165,11 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
 
 
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
-from . import province_admin, province_drill, province_export, province_supervision, province_transfers  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    province_admin,
+    province_drill,
+    province_export,
+    province_provision,
+    province_supervision,
+    province_transfers,
+)
