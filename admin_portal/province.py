@@ -45,6 +45,8 @@ NAV = (
         _l("Administration"),
         (
             Link(_l("Cities"), "province_portal.admin_tenants", permission="tenants.read"),
+            Link(_l("Province calendar"), "province_portal.calendar_page", permission="calendar.read"),
+            Link(_l("SLA policies"), "province_portal.sla_overview", permission="tenants.read"),
             Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
         ),
     ),
@@ -167,6 +169,7 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
 from . import (  # noqa: E402, F401
     province_admin,
+    province_calendar,
     province_drill,
     province_export,
     province_provision,
