@@ -39,6 +39,7 @@ NAV = (
             Link(_l("Province dashboard"), "province_portal.home"),
             Link(_l("Supervision desk"), "province_portal.supervision_desk"),
             Link(_l("Transfers"), "province_portal.transfer_list"),
+            Link(_l("My exports"), "province_portal.export_list"),
         ),
     ),
     Group(
@@ -62,16 +63,13 @@ def _area():
     return {"area_title": _l("Provincial portal"), "nav": nav}
 
 
-def period() -> tuple[date, date]:
+def period(values=None) -> tuple[date, date]:
     """``from``/``to`` of the query (local dates, inclusive); the last 30 days by default."""
+    values = request.args if values is None else values
     today = datetime.now(SH).date()
     try:
-        day_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
-        day_from = (
-            date.fromisoformat(request.args["from"])
-            if request.args.get("from")
-            else day_to - timedelta(days=29)
-        )
+        day_to = date.fromisoformat(values["to"]) if values.get("to") else today
+        day_from = date.fromisoformat(values["from"]) if values.get("from") else day_to - timedelta(days=29)
     except ValueError as exc:
         raise _invalid("from and to are dates like 2025-03-01") from exc
     if day_from > day_to:
