@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from app.auth.policy import allowed
 from app.demo.province import cities
 from app.errors import DomainError
 from app.province import kpis
@@ -59,7 +60,8 @@ def _area():
     from flask import g
 
     principal = g.get("web_principal")
-    nav = build(NAV, principal) if principal is not None else None
+    # a city user refused at the door gets the 403 page without the province's navigation
+    nav = build(NAV, principal) if principal is not None and allowed(principal, "web.province") else None
     return {"area_title": _l("Provincial portal"), "nav": nav}
 
 
