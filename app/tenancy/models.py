@@ -40,6 +40,12 @@ class ProvisionRun(ProvinceBase):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
         Index("ix_provision_runs_slug_id", "slug", "id"),
+        Index(  # at most one unfinished run per city
+            "ix_provision_runs_slug",
+            "slug",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
     )
 
     @property

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from tenants import db, provision, tenant_context
 from tenants.models import Tenant, TenantStatus
@@ -26,6 +27,7 @@ from .models import FAILED, QUEUED, RUNNING, SUCCEEDED, ProvisionRun
 
 log = logging.getLogger(__name__)
 ERROR_CHARS = 2000
+STALE = timedelta(minutes=15)  # far longer than a provisioning takes (seconds)
 
 
 def start(body: dict, actor: Actor) -> ProvisionRun:
@@ -41,6 +43,7 @@ def start(body: dict, actor: Actor) -> ProvisionRun:
                 f"{what} already exists",
                 errors={"slug" if t.slug == slug else "region_code": ["already taken"]},
             )
+    _abandon_stale(slug)
     busy = db.session.scalar(
         select(ProvisionRun.id).where(ProvisionRun.slug == slug, ProvisionRun.status.in_((QUEUED, RUNNING)))
     )
@@ -57,12 +60,29 @@ def start(body: dict, actor: Actor) -> ProvisionRun:
         log=[],
         total_steps=len(provision.steps()) + 2,  # the migration, the registered steps, activation
     )
-    db.session.add(run)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique index settles two admins racing for one city
+            db.session.add(run)
+    except IntegrityError as exc:
+        raise Conflict(f"city {slug!r} is being provisioned already") from exc
     run_id = run.id
     db.after_commit(lambda: enqueue(execute, run_id, tenant=None, retry=None))
     log.info("provisioning of %s requested by %s (run %s)", slug, actor.name, run_id)
     return run
+
+
+def _abandon_stale(slug: str) -> None:
+    """A run a dead worker left unfinished blocks nobody for ever: after ``STALE`` it counts as failed."""
+    db.session.execute(
+        update(ProvisionRun)
+        .where(
+            ProvisionRun.slug == slug,
+            ProvisionRun.status.in_((QUEUED, RUNNING)),
+            func.coalesce(ProvisionRun.started_at, ProvisionRun.created_at) < func.now() - STALE,
+        )
+        .values(status=FAILED, error="abandoned: no worker finished it", finished_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get(run_id: int) -> ProvisionRun:

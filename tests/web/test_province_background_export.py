@@ -155,3 +155,24 @@ def test_a_city_users_export_is_narrowed_to_their_city(app, two_tenants, orders_
         rows = list(rows)
     assert head[1] == "city" and total == len(rows) > 0
     assert {r[1] for r in rows} == {"tangshan"}  # the city's own orders, whatever the stored filter said
+
+
+def test_an_export_too_large_for_one_file_fails_with_a_reason(
+    app, two_tenants, web, orders_api, period, monkeypatch
+):
+    from app.exports import service
+
+    _orders(app, two_tenants, orders_api, n=1)
+    monkeypatch.setattr(service, "enqueue", lambda *a, **k: None)
+    monkeypatch.setattr(service, "MAX_ROWS", 0)
+    user = web("province.supervisor")
+    form = {"table": "orders", "fmt": "csv", **period}
+    export_id = int(
+        user.post("/province/exports", form, token_from="/province/exports")
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    with app.app_context():
+        assert service.build(export_id) == "failed"
+    html = text_of(user.get(f"/province/exports/{export_id}"))
+    assert 'data-status="failed"' in html and "narrow the filters" in html and "hx-trigger" not in html

@@ -106,3 +106,31 @@ def test_a_failed_step_is_shown_with_its_error(app, web, new_city, monkeypatch):
     assert "hx-trigger" not in html
     tenants = text_of(web("province.admin").get(PAGE))
     assert re.search(r'<tr data-tenant="xinqu">.*?failed', tenants, re.S)
+
+
+def test_a_run_left_unfinished_by_a_dead_worker_does_not_block_the_city(app, web, new_city, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from app.audit.service import Actor
+    from app.errors import Conflict
+    from app.tenancy import runs
+    from app.tenancy.models import ProvisionRun
+    from tenants import db
+
+    monkeypatch.setattr(runs, "enqueue", lambda *a, **k: None)
+    body = {"name": "新区", "slug": new_city, "region_code": "139901", "order_prefix": None}
+    with app.app_context():
+        first = runs.start(body, Actor("province.admin", "province_admin"))
+        db.session.commit()
+        with pytest.raises(Conflict):
+            runs.start(body, Actor("province.admin", "province_admin"))
+        db.session.rollback()
+        db.session.get(ProvisionRun, first.id).created_at = datetime.now(UTC) - timedelta(hours=1)
+        db.session.commit()
+        second = runs.start(body, Actor("province.admin", "province_admin"))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(ProvisionRun, first.id).status == "failed"
+        assert db.session.get(ProvisionRun, second.id).status == "queued"
+        db.session.get(ProvisionRun, second.id).status = "failed"  # nothing will run it
+        db.session.commit()

@@ -40,6 +40,14 @@ def upgrade() -> None:
         schema="province",
     )
     op.create_index("ix_provision_runs_slug_id", "provision_runs", ["slug", "id"], schema="province")
+    op.create_index(  # at most one unfinished run per city: two admins cannot provision it at once
+        "ix_provision_runs_slug",
+        "provision_runs",
+        ["slug"],
+        unique=True,
+        schema="province",
+        postgresql_where=sa.text("status IN ('queued', 'running')"),
+    )
     op.create_table(
         "export_files",
         sa.Column("id", sa.BigInteger, primary_key=True),
