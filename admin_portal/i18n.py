@@ -151,6 +151,13 @@ TIMELINE = {  # audit entry actions
     "caller.phone_revealed": _l("Caller phone viewed"),
     "supervision.answered": _l("Supervision answered"),
     "attachment.added": _l("Attachment added"),
+    "transfer.received": _l("Transferred in from another city"),
+    "transfer.delivered": _l("Transfer delivered to the other city"),
+    "transfer.accepted": _l("Transfer accepted"),
+    "transfer.sent_back": _l("Transfer sent back"),
+    "transfer.disputed": _l("Transfer disputed"),
+    "transfer.decided": _l("Transfer dispute decided by the province"),
+    "transfer.progress": _l("Progress in the other city"),
 }
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from app.auth.policy import allowed
 from app.demo.province import cities
 from app.errors import DomainError
 from app.province import kpis
@@ -39,12 +40,15 @@ NAV = (
             Link(_l("Province dashboard"), "province_portal.home"),
             Link(_l("Supervision desk"), "province_portal.supervision_desk"),
             Link(_l("Transfers"), "province_portal.transfer_list"),
+            Link(_l("My exports"), "province_portal.export_list"),
         ),
     ),
     Group(
         _l("Administration"),
         (
             Link(_l("Cities"), "province_portal.admin_tenants", permission="tenants.read"),
+            Link(_l("Province calendar"), "province_portal.calendar_page", permission="calendar.read"),
+            Link(_l("SLA policies"), "province_portal.sla_overview", permission="tenants.read"),
             Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
         ),
     ),
@@ -56,20 +60,18 @@ def _area():
     from flask import g
 
     principal = g.get("web_principal")
-    nav = build(NAV, principal) if principal is not None else None
+    # a city user refused at the door gets the 403 page without the province's navigation
+    nav = build(NAV, principal) if principal is not None and allowed(principal, "web.province") else None
     return {"area_title": _l("Provincial portal"), "nav": nav}
 
 
-def period() -> tuple[date, date]:
+def period(values=None) -> tuple[date, date]:
     """``from``/``to`` of the query (local dates, inclusive); the last 30 days by default."""
+    values = request.args if values is None else values
     today = datetime.now(SH).date()
     try:
-        day_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
-        day_from = (
-            date.fromisoformat(request.args["from"])
-            if request.args.get("from")
-            else day_to - timedelta(days=29)
-        )
+        day_to = date.fromisoformat(values["to"]) if values.get("to") else today
+        day_from = date.fromisoformat(values["from"]) if values.get("from") else day_to - timedelta(days=29)
     except ValueError as exc:
         raise _invalid("from and to are dates like 2025-03-01") from exc
     if day_from > day_to:
@@ -165,4 +167,12 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
 
 
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
-from . import province_admin, province_drill, province_export, province_supervision, province_transfers  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    province_admin,
+    province_calendar,
+    province_drill,
+    province_export,
+    province_provision,
+    province_supervision,
+    province_transfers,
+)

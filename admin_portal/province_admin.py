@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app import paging
 from app.audit.service import Actor
@@ -18,17 +17,16 @@ from app.errors import Conflict
 from app.outbox import queries as outbox_queries
 from app.outbox import service as outbox
 from tenants import db, tenant_context
-from tenants.models import Tenant
 
 from .province import SH, blp
 from .province_drill import _city
+from .province_provision import tenants_page
 
 
 @blp.get("/admin/tenants")
 def admin_tenants():
     require(g.web_principal, "tenants.read")
-    rows = db.session.scalars(select(Tenant).order_by(Tenant.id)).all()
-    return render_template("province/admin_tenants.html", rows=rows, tz=SH)
+    return tenants_page()
 
 
 @blp.get("/admin/dead-letters")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import paging
 from app.orders.workflow import OPEN_STATES
+from app.province import exports as province_exports
 from app.province import kpis, queries
 from app.province.facts import FACT_COLUMNS
 from app.province.measures import KPIS
@@ -40,8 +41,8 @@ def _names(slug: str) -> dict[str, dict[str, str]]:
         return reference_names()
 
 
-def _span():
-    day_from, day_to = period()
+def _span(values=None):
+    day_from, day_to = period(values)
     return day_from, day_to, {"from": day_from.isoformat(), "to": day_to.isoformat()}
 
 
@@ -73,25 +74,26 @@ def city(city: str):
     )
 
 
-def _filters() -> dict:
+def _filters(values=None) -> dict:
     """The order list's filters from the query string (the API's ProvinceOrderQuery fields)."""
-    day_from, day_to, span = _span()
+    values = request.args if values is None else values
+    day_from, day_to, span = _span(values)
     args: dict = {
         "created_from": datetime.combine(day_from, time(), SH),
         "created_to": datetime.combine(day_to + timedelta(days=1), time(), SH),
     }
     keep = dict(span)
-    if request.args.get("city"):
-        args["tenant"] = [_city(request.args["city"]).slug]
-        keep["city"] = request.args["city"]
+    if values.get("city"):
+        args["tenant"] = [_city(values["city"]).slug]
+        keep["city"] = values["city"]
     for name in ("category_code", "lead_department", "status"):
-        value = (request.args.get(name) or "").strip()
+        value = (values.get(name) or "").strip()
         if value:
             if len(value) > 40:
                 raise _invalid(f"{name} is too long")
             args[name] = [value] if name == "status" else value
             keep[name] = value
-    if request.args.get("overdue") == "1":
+    if values.get("overdue") == "1":
         args["overdue"] = True
         keep["overdue"] = "1"
     return {"args": args, "keep": keep}
@@ -114,6 +116,7 @@ def orders():
         keep=f["keep"],
         names=names,
         open_states=OPEN_STATES,
+        sync_max=province_exports.SYNC_MAX_ROWS,
         tz=SH,
     )
 

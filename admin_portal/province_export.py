@@ -1,23 +1,25 @@
 """Exports of the province's on-screen tables as CSV or Excel (XlsxWriter): the KPI table by city
 and the order list with its filters. The rows come from the same services as the pages, and the
 province layer is PII-free, so an export cannot carry a caller's phone or name.
+
+Small exports are answered at once; an order list longer than ``SYNC_MAX_ROWS`` is a background
+export (``app.exports.service``: an rq job with a progress bar, a download link for the
+requester only, expiring). See docs/portal.md (Exports).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from flask import Response, g, redirect, render_template, request, url_for
 
-from flask import Response, request
-
+from app.exports import formats
+from app.exports import service as exports
+from app.province import exports as province_exports
 from app.province import kpis, queries
 from app.province.measures import KPIS
 from tenants import db
 
 from .province import SH, _invalid, blp, city_rows, period
 from .province_drill import _filters
-
-MAX_ROWS = 10_000  # synchronous exports; larger lists are narrowed by their filters
 
 
 def _kpi_table() -> tuple[list[str], list[list]]:
@@ -26,72 +28,85 @@ def _kpi_table() -> tuple[list[str], list[list]]:
     head = ["city", "received", *(f"{k.id} {k.zh}" for k in KPIS)]
     rows = []
     for r in [*city_rows(result), {"slug": "total", "name": "全省", "group": result["total"]}]:
-        g = r["group"]
-        rows.append(
-            [r["name"], g["received"] if g else 0, *((g["kpis"][k.id]["value"] if g else None) for k in KPIS)]
-        )
-    return head, rows
-
-
-def _order_table() -> tuple[list[str], list[list]]:
-    stmt = queries.orders(_filters()["args"]).limit(MAX_ROWS)
-    head = [
-        "number",
-        "city",
-        "status",
-        "category",
-        "district",
-        "lead_department",
-        "received",
-        "due",
-        "overdue",
-    ]
-    rows = []
-    for row in db.session.execute(stmt):
-        f = row.OrderFact
+        grp = r["group"]
         rows.append(
             [
-                f.number,
-                row.tenant,
-                f.status,
-                f.category_code,
-                f.district_code,
-                f.lead_department,
-                f.created_at.astimezone(SH).strftime("%Y-%m-%d %H:%M"),
-                f.due_at.astimezone(SH).strftime("%Y-%m-%d %H:%M") if f.due_at else None,
-                f.overdue_at is not None,
+                r["name"],
+                grp["received"] if grp else 0,
+                *((grp["kpis"][k.id]["value"] if grp else None) for k in KPIS),
             ]
         )
     return head, rows
 
 
+def _order_table() -> tuple[list[str], list[list]]:
+    args = _filters()["args"]
+    limit = province_exports.SYNC_MAX_ROWS
+    if province_exports.count(queries.orders(args)) > limit:
+        raise _invalid(f"more than {limit} orders: use the background export on the order list")
+    return province_exports.ORDER_HEAD, list(province_exports.order_rows(args, limit))
+
+
 TABLES = {"kpis": _kpi_table, "orders": _order_table}
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in formats.FORMATS:
+        raise _invalid("format is csv or xlsx")
+    return fmt
 
 
 @blp.get("/export.<fmt>")
 def export(fmt: str):
     table = request.args.get("table") or "kpis"
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    if table not in TABLES or fmt not in formats.FORMATS:
         raise _invalid("table is kpis or orders, format csv or xlsx")
     head, rows = TABLES[table]()
-    name = f"{table}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
-        writer = csv.writer(out)
-        writer.writerow(head)
-        writer.writerows(rows)
-        data, mime = out.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        import xlsxwriter
+    data = formats.write(fmt, table, head, rows)
+    return Response(
+        data,
+        mimetype=formats.FORMATS[fmt].split(";")[0],
+        headers={"Content-Disposition": f'attachment; filename="{table}.{fmt}"'},
+    )
 
-        buf = io.BytesIO()
-        book = xlsxwriter.Workbook(buf, {"in_memory": True})
-        sheet = book.add_worksheet(table)
-        bold = book.add_format({"bold": True})
-        sheet.write_row(0, 0, head, bold)
-        for i, row in enumerate(rows, start=1):
-            sheet.write_row(i, 0, ["" if v is None else v for v in row])
-        book.close()
-        data, mime = buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+@blp.post("/exports")
+def export_start():
+    """A background export of the order list with the filters of the page it was asked from."""
+    fmt = _fmt(request.form.get("fmt") or "")
+    if request.form.get("table") != "orders":
+        raise _invalid("only the order list is exported in the background")
+    args = _filters(request.form)["args"]  # the list page's own parser, over the posted filters
+    row = exports.request(g.web_principal, "orders", fmt, province_exports.stored(args))
+    db.session.commit()
+    return redirect(url_for(".export_page", export_id=row.id))
+
+
+@blp.get("/exports")
+def export_list():
+    return render_template("province/exports.html", rows=exports.mine(g.web_principal), tz=SH)
+
+
+@blp.get("/exports/<int:export_id>")
+def export_page(export_id: int):
+    return render_template("province/export.html", row=exports.for_owner(g.web_principal, export_id), tz=SH)
+
+
+@blp.get("/exports/<int:export_id>/status")
+def export_status(export_id: int):
+    """The polled fragment; it stops polling once the file is written or failed."""
+    row = exports.for_owner(g.web_principal, export_id)
+    return render_template("province/export_status.html", row=row, tz=SH)
+
+
+@blp.get("/exports/<int:export_id>/download")
+def export_download(export_id: int):
+    row, data = exports.download(g.web_principal, export_id)
+    return Response(
+        data,
+        mimetype=formats.FORMATS[row.fmt].split(";")[0],
+        headers={
+            "Content-Disposition": f'attachment; filename="{row.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -219,6 +219,11 @@ def _register_province() -> None:
     handles(transfers.REMOTE, transfers.on_remote)
     register_drop_hook("province-facts", facts.drop_tenant)
 
+    from .exports.service import register as register_export
+    from .province.exports import order_table
+
+    register_export("orders", "province.read", order_table)  # background exports (docs/portal.md)
+
 
 def _register_channel_adapters(settings) -> None:
     """SMS replies to citizens go to the configured gateway (else they wait: placeholder below)."""
@@ -257,6 +262,7 @@ def _register_schedule() -> None:
     every("app.audit.service.seal_all", queue="default", seconds=15)
     every("app.province.facts.fold", queue="reports", seconds=5)
     every("app.knowledge.validity.run_daily", queue="default", cron="10 0 * * *")  # 知识有效期
+    every("app.exports.service.purge_expired", queue="reports", cron="17 * * * *")  # expired export files
 
 
 def _register_cli(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines", "web", "triage"]
+BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines", "web", "triage", "exports"]
 
 
 def main(argv: list[str]) -> int:

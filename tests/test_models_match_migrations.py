@@ -17,12 +17,14 @@ import app.audit.models
 import app.calendar.models
 import app.catalog.models
 import app.dispatch.models
+import app.exports.models
 import app.knowledge.models
 import app.open311.models
 import app.orders.models
 import app.outbox.models
 import app.province.models
-import app.sla.models  # noqa: F401  (register every model on the metadata)
+import app.sla.models
+import app.tenancy.models  # noqa: F401  (register every model on the metadata)
 from tenants import ProvinceBase, TenantBase
 from tenants.db import db
 

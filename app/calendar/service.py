@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 import redis
@@ -202,3 +202,52 @@ def delete_entry(*, city: bool, day: date) -> None:
         raise NotFound(f"no calendar entry for {day.isoformat()}")
     scope = _scope(city)
     db.after_commit(lambda: bump(scope))
+
+
+# -- a holiday schedule and the preview of its effect (the provincial portal) -----------------
+
+
+def schedule_entries(name: str, off_from: date, off_to: date, workdays: list[date]) -> list[Entry]:
+    """The entries one holiday of the State Council's schedule makes: each day off, each 调休 day."""
+    days = [off_from + timedelta(days=i) for i in range((off_to - off_from).days + 1)]
+    off = [Entry(d, False, name.strip()) for d in days]
+    return off + [Entry(d, True, f"{name.strip()}调休上班") for d in sorted(workdays)]
+
+
+def province_view(extra: list[Entry] | tuple[Entry, ...] = ()) -> Calendar:
+    """The province's calendar (no city entries), as it is or as it would be with ``extra`` entered."""
+    proposed: dict[int, dict[date, Entry]] = {}
+    for e in extra:
+        proposed.setdefault(e.day.year, {})[e.day] = e
+    tokens = _read_tokens([PROVINCE_SCOPE])
+
+    def load(year: int) -> YearEntries:
+        province = _entries(PROVINCE_SCOPE, year, tokens, lambda y: _query(ProvinceCalendarDay, y))
+        if year in proposed:
+            province = {**province, **proposed[year]}
+        return YearEntries(province=province)
+
+    return Calendar(load)
+
+
+def put_schedule(entries: list[Entry], by: str) -> list[dict]:
+    """Enter every day of a schedule in the province scope (the caller commits)."""
+    return [put_entry(city=False, day=e.day, is_workday=e.is_workday, name=e.name, by=by) for e in entries]
+
+
+def deadline_change(start: datetime, working_days: int, extra: list[Entry]) -> dict:
+    """Due date of ``working_days`` after ``start`` in the province calendar, before and after ``extra``."""
+    before, after = province_view(), province_view(extra)
+    due_before = before.add_working_days(start, working_days)
+    due_after = after.add_working_days(start, working_days)
+    return {
+        "start": start,
+        "working_days": working_days,
+        "before": due_before,
+        "after": due_after,
+        "moved_days": (due_after - due_before).days,
+        "sources_before": dict(sorted(before.national_sources.items())),
+        "sources_after": dict(sorted(after.national_sources.items())),
+        "fallback_before": before.fallback_years,
+        "fallback_after": after.fallback_years,
+    }

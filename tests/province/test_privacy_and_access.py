@@ -32,6 +32,7 @@ PII = {
 ALLOWED = {
     ("tenants", "name"),
     ("tenants", "schema_name"),
+    ("provision_runs", "name"),  # the name of the city being provisioned, as in tenants
     ("calendar_days", "name"),
     ("transfers", "decision_note"),
     ("api_clients", "name"),  # a third-party system's name (an app vendor), not a person's
