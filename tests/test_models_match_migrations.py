@@ -15,9 +15,9 @@ import app.accessibility.models
 import app.attachments.models
 import app.audit.models
 import app.calendar.models
-import app.knowledge.models
 import app.catalog.models
 import app.dispatch.models
+import app.knowledge.models
 import app.open311.models
 import app.orders.models
 import app.outbox.models
