@@ -127,6 +127,38 @@ def suggestions(text: str) -> list[dict]:
     return hydrate(search.keyword_search(text[:500], limit=SUGGESTIONS))
 
 
+def parse_cite(value: str | None) -> tuple[str, int] | None:
+    """The intake form's chosen article, ``"city:12"`` -> ("city", 12)."""
+    scope, _, number = (value or "").partition(":")
+    if scope in SCOPES and number.isdigit() and 0 < int(number) < 2**62:
+        return scope, int(number)
+    return None
+
+
+def suggest_panel():
+    """The answer suggestions beside the intake form (POST: appeal text stays out of URLs and logs).
+
+    Refreshed by htmx as the agent types; the article chosen for a direct closure stays listed.
+    """
+    form = request.form
+    cards = suggestions(f"{form.get('title', '')} {form.get('content', '')}"[:2000])
+    chosen = parse_cite(form.get("kb_cite"))
+    if chosen and not any((c["scope"], c["id"]) == chosen for c in cards):
+        try:
+            row = load(*chosen)
+            if row.state == "published":
+                cards.insert(0, card(row, chosen[0]))
+        except NotFound:
+            chosen = None
+    return render_template(
+        "kb/suggest.html",
+        cards=cards,
+        chosen=f"{chosen[0]}:{chosen[1]}" if chosen else "",
+        typed=len((form.get("content") or "").strip()) >= 2,
+        may_close=allowed(g.web_principal, "orders.close"),
+    )
+
+
 class _SearchArgs(SearchQuerySchema):
     class Meta(SearchQuerySchema.Meta):
         unknown = EXCLUDE

@@ -153,3 +153,63 @@ def test_import_page_lists_bad_rows_and_imports_nothing(web, clean):
     assert resp.status_code == 200 and "20" in text_of(resp)
     export = editor.get(f"{SJZ}/kb/export", query_string={"category": "劳动权益", "format": "csv"})
     assert export.status_code == 200 and export.get_data().decode("utf-8-sig").count("\n") == 1 + 7
+
+
+def test_intake_suggestions_helped_mark_and_a_cited_direct_closure(web, clean, orders_api):
+    from tests.web.test_desk import _intake_form
+
+    editor, supervisor = web("kb_editor@shijiazhuang"), web("city_supervisor@shijiazhuang")
+    resp = editor.post(
+        f"{SJZ}/kb/new",
+        FORM
+        | {"title": "施工噪音扰民的处理"}
+        | {
+            "category_path": "生态环境/噪声污染/施工噪声",
+            "content": "夜间施工须取得许可，可向生态环境局投诉。",
+            "keywords": "施工，噪音",
+        },
+        token_from=f"{SJZ}/kb/new",
+    )
+    art = _article_id(resp)
+    editor.post(f"{SJZ}/kb/{art}/act", {"action": "submit"}, token_from=f"{SJZ}/kb/manage")
+    supervisor.post(f"{SJZ}/kb/{art}/act", {"action": "publish"}, token_from=f"{SJZ}/kb/review")
+
+    agent = web("agent@shijiazhuang")
+    panel = agent.post(
+        f"{SJZ}/intake/kb-suggest", {"content": "工地晚上施工噪音太大"}, token_from=f"{SJZ}/intake"
+    )
+    assert panel.status_code == 200 and "施工噪音扰民的处理" in text_of(panel)
+    assert f'value="city:{art}"' in text_of(panel)
+    empty = agent.post(f"{SJZ}/intake/kb-suggest", {"content": ""}, token_from=f"{SJZ}/intake")
+    assert "输入诉求内容后" in text_of(empty)
+    other = web("agent@tangshan")  # another city's desk never suggests it
+    assert "施工噪音扰民的处理" not in text_of(
+        other.post(
+            "/desk/tangshan/intake/kb-suggest",
+            {"content": "工地晚上施工噪音太大"},
+            token_from="/desk/tangshan/intake",
+        )
+    )
+    assert (
+        web("kb_editor@shijiazhuang")
+        .post(f"{SJZ}/intake/kb-suggest", {"content": "施工"}, token_from=f"{SJZ}/kb")
+        .status_code
+        == 403
+    )
+
+    form = _intake_form(
+        appeal_type="consultation",
+        action="close",
+        resolution="已告知夜间施工须取得许可。",
+        kb_cite=f"city:{art}",
+    )
+    resp = agent.post(f"{SJZ}/intake", form, token_from=f"{SJZ}/intake")
+    assert resp.status_code == 303, text_of(resp)
+    order_page = text_of(agent.get(resp.headers["Location"]))
+    assert 'data-testid="kb-cited"' in order_page and "施工噪音扰民的处理" in order_page
+    bad = agent.post(
+        f"{SJZ}/intake",
+        form | {"kb_cite": "city:99999999", "idempotency_key": "web-x-1"},
+        token_from=f"{SJZ}/intake",
+    )
+    assert bad.status_code == 422  # not an article of this city: the order is not saved either
