@@ -9,6 +9,7 @@ rule is the knowledge service's (app/knowledge/service.py); these views only tra
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -195,7 +196,23 @@ def versions(article_id: int):
     _require_manager()
     row = service.get(article_id, province=_province())
     found = list(db.session.scalars(service.versions(article_id, province=_province())))
-    return render_template("kb/versions.html", a=row, scope=_scope(), versions=list(reversed(found)))
+    shown = [{"v": v, "lines": diff_lines(v.diff)} for v in reversed(found)]
+    return render_template("kb/versions.html", a=row, scope=_scope(), versions=shown)
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)")
+
+
+def diff_lines(diff: str) -> list[tuple[str, str]]:
+    """A unified diff as (kind, text) lines to colour: add, del, same, or hunk (its first line number)."""
+    out = []
+    for line in (diff or "").splitlines()[2:]:  # past the ---/+++ header
+        if m := _HUNK.match(line):
+            out.append(("hunk", m.group(1)))
+        else:
+            kind = {"+": "add", "-": "del"}.get(line[:1], "same")
+            out.append((kind, line[1:] or " "))
+    return out
 
 
 def act(article_id: int):
