@@ -130,3 +130,65 @@ def test_a_citys_draft_is_invisible_to_another_citys_editor(user, clean):  # noq
     other.goto("/desk/tangshan/kb/io")
     expect(page.locator("h1")).to_have_text("导入导出")
     other.shot("kb-import-export")
+
+
+def test_province_article_with_a_local_version_in_one_city_only(user, clean):  # noqa: F811
+    title = "城镇职工退休手续办理"
+    editor = user("province.kb_editor")
+    page = editor.page
+    expect(page.locator("h1")).to_have_text("知识维护")
+    expect(page.locator("#sidebar")).not_to_contain_text("省级数据看板")
+    page.get_by_test_id("kb-new").click()
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("知识分类（末级）").select_option("社会保障/养老保险/退休办理")
+    page.get_by_label("素材类型").select_option("办事指南")
+    page.get_by_label("发布单位").fill("省人社厅")
+    page.get_by_label("关键词").fill("退休，养老金")
+    page.get_by_label("内容（话务员答复口径）").fill("达到法定退休年龄前一个月，由单位向社保经办机构申报。")
+    page.get_by_test_id("kb-save").click()
+    page.get_by_test_id("kb-submit").click()
+    editor.shot("kb-province-article")
+    editor.sign_out()
+
+    reviewer = user("province.supervisor")
+    page = reviewer.page
+    page.get_by_role("link", name="审核队列").click()
+    page.get_by_role("link", name=title).click()
+    page.get_by_test_id("kb-publish").click()
+    reviewer.sign_out()
+
+    # Shijiazhuang writes its own version; once published it replaces the province one there
+    city = user("kb_editor@shijiazhuang")
+    page = city.page
+    page.get_by_role("link", name="知识检索").click()
+    page.get_by_test_id("kb-q").fill("办退休")
+    page.get_by_test_id("kb-search").click()
+    page.get_by_test_id("kb-results").get_by_role("link", name=title).click()
+    page.get_by_role("link", name="编写本市版本").click()
+    expect(page.get_by_label("标题")).to_have_value(title + "（本市）")
+    page.get_by_label("内容（话务员答复口径）").fill(
+        "石家庄：可在“冀时办”App上申报，或到市社保中心窗口办理。"
+    )
+    page.get_by_test_id("kb-save").click()
+    page.get_by_test_id("kb-submit").click()
+    city.sign_out()
+    supervisor = user("city_supervisor@shijiazhuang")
+    page = supervisor.page
+    page.get_by_role("link", name="审核队列").click()
+    page.get_by_role("link", name=title + "（本市）").click()
+    page.get_by_test_id("kb-publish").click()
+    supervisor.sign_out()
+
+    agent = user("agent@shijiazhuang")
+    agent.goto("/desk/shijiazhuang/kb?q=办退休")
+    results = agent.page.get_by_test_id("kb-results")
+    expect(results).to_contain_text(title + "（本市）")
+    expect(results.get_by_role("link", name=title, exact=True)).to_have_count(0)
+    agent.shot("kb-city-override")
+    other = user("agent@tangshan")
+    other.goto("/desk/tangshan/kb?q=办退休")
+    expect(
+        other.page.get_by_test_id("kb-results").get_by_role("link", name=title, exact=True)
+    ).to_be_visible()
+    expect(other.page.get_by_test_id("kb-results")).not_to_contain_text("（本市）")
+    assert agent.errors == [] and other.errors == []
