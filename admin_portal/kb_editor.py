@@ -242,6 +242,34 @@ def act(article_id: int):
     return redirect(url_for(".kb_article", scope=_scope(), article_id=article_id), code=303)
 
 
+def report_page():
+    """Usage and helpfulness per article in this city (知识使用情况), and validity per issuing
+    unit (published, expiring within the warning days, expired) at this level."""
+    _require_manager()
+    from datetime import date
+
+    from app.knowledge import feedback, validity
+
+    usage = []
+    if not _province():
+        rows = list(db.session.execute(feedback.usage_report().limit(100)))
+        titles = {}
+        for scope, model in (("province", ProvinceArticle), ("city", CityArticle)):
+            ids = [r.article_id for r in rows if r.scope == scope]
+            if ids:
+                titles.update(
+                    {
+                        (scope, i): t
+                        for i, t in db.session.execute(select(model.id, model.title).where(model.id.in_(ids)))
+                    }
+                )
+        usage = [dict(r._mapping, title=titles.get((r.scope, r.article_id), "—")) for r in rows]
+    stale = validity.stale_report(_model(), date.today())
+    return render_template(
+        "kb/report.html", usage=usage, stale=stale, scope=_scope(), warn_days=validity.WARN_DAYS
+    )
+
+
 def io_page(report=None, errors=None, message=None, status=200):
     _require_editor()
     return render_template(
@@ -313,6 +341,7 @@ def register(blp: Blueprint, *, prefix: str) -> None:
         ("/kb/<int:article_id>/versions", "kb_versions", versions, "GET"),
         ("/kb/<int:article_id>/act", "kb_act", act, "POST"),
         ("/kb/io", "kb_io", lambda: io_page(), "GET"),
+        ("/kb/report", "kb_report", report_page, "GET"),
         ("/kb/import", "kb_import", import_file, "POST"),
         ("/kb/export", "kb_export", export_file, "GET"),
     ):

@@ -48,11 +48,14 @@ SCOPE_LABEL = {"province": _l("Province base"), "city": _l("This city")}
 def nav_group(area: str, *, search: bool = True, review: str | None = None) -> Group:
     """The "Knowledge base" group of an area's navigation, each link by permission."""
     links = [Link(_l("Knowledge search"), f"{area}.kb_search", permission="kb.read")] if search else []
-    if review:
+    if review:  # editors and reviewers are different roles: no link shows twice
         links += [
             Link(_l("Articles"), f"{area}.kb_manage", permission="kb.edit"),
             Link(_l("Review queue"), f"{area}.kb_review", permission=review),
+            Link(_l("Articles"), f"{area}.kb_manage", permission=review),
             Link(_l("Import and export"), f"{area}.kb_io", permission="kb.edit"),
+            Link(_l("Usage and validity"), f"{area}.kb_report", permission="kb.edit"),
+            Link(_l("Usage and validity"), f"{area}.kb_report", permission=review),
         ]
     return Group(_l("Knowledge base"), tuple(links))
 

@@ -92,6 +92,12 @@ def test_editor_reviewer_and_agent_journey_with_a_cited_direct_closure(user, cle
     expect(page.get_by_test_id("kb-title")).to_have_text(TITLE)
     assert agent.errors == []
 
+    # the city supervisor sees the use in the usage report
+    reviewer = user("city_supervisor@shijiazhuang")
+    reviewer.page.get_by_role("link", name="使用与有效期").click()
+    expect(reviewer.page.get_by_test_id("kb-usage")).to_contain_text(TITLE)
+    reviewer.shot("kb-usage-report")
+
     # another city: not in its search, not in its suggestions, not at the article's address
     other = user("agent@tangshan")
     page = other.page
