@@ -258,11 +258,8 @@ def import_file(
     report = Report(rows=len(rows), errors=errors, state="in_review" if submit else "draft")
     if errors:
         raise ImportRejected(report)
-    for fields in parsed:
-        row = service.create(principal, province=province, **fields)
-        if submit:
-            service.transition(principal, row.id, "submit", province=province)
-        report.ids.append(row.id)
+    rows = service.create_many(principal, parsed, province=province, submit=submit)
+    report.ids = [row.id for row in rows]
     report.imported = len(report.ids)
     return report
 

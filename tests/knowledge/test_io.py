@@ -88,6 +88,10 @@ def test_a_thousand_rows_with_three_bad_ones_import_nothing_and_name_exactly_tho
         assert count(CityArticle) == 1000
         art = db.session.get(CityArticle, report["ids"][0])
         assert art.keywords == ["办理", "窗口", "身份证"] and art.state == "draft" and art.version == 1
+    versions = client.get(f"{SJZ}/articles/{report['ids'][-1]}/versions", headers=editor).get_json()
+    assert [v["version"] for v in versions] == [1] and versions[0]["diff"].endswith(
+        "请携带身份证到窗口办理。"
+    )
     # the same file again: every title exists now, nothing changes
     again = upload(client, f"{SJZ}/import", as_csv(rows[:5]), headers=editor)
     assert again.status_code == 422
@@ -115,6 +119,8 @@ def test_file_limits_and_bad_files(client, auth_headers, clean):  # noqa: F811
     ]
     gbk = upload(client, f"{SJZ}/import", as_csv([row(1)], encoding="gb18030"), headers=editor, submit="true")
     assert gbk.status_code == 201 and gbk.get_json()["state"] == "in_review"
+    art = client.get(f"{SJZ}/articles/{gbk.get_json()['ids'][0]}", headers=editor).get_json()
+    assert art["state"] == "in_review" and art["title"] == "导入知识第1条"
 
 
 def test_permissions_and_scopes(client, auth_headers, clean):  # noqa: F811
@@ -172,3 +178,23 @@ def test_export_of_a_subtree_round_trips_in_csv_and_excel(client, auth_headers, 
         )
         == 1
     )
+
+
+def test_imported_articles_are_searchable_once_published(client, auth_headers, clean):  # noqa: F811
+    editor, reviewer = auth_headers("kb_editor@shijiazhuang"), auth_headers("city_supervisor@shijiazhuang")
+    data = as_csv(
+        [
+            row(
+                1,
+                标题="社保卡丢失补办流程",
+                内容="携带身份证到社保卡服务网点挂失补办。",
+                关键词="社保卡，补办",
+            )
+        ]
+    )
+    ids = upload(client, f"{SJZ}/import", data, headers=editor, submit="true").get_json()["ids"]
+    assert client.post(f"{SJZ}/articles/{ids[0]}/publish", json={}, headers=reviewer).status_code == 200
+    hits = client.get(
+        f"{SJZ}/search", query_string={"q": "社保卡丢了"}, headers=auth_headers("agent@shijiazhuang")
+    )
+    assert [h["title"] for h in hits.get_json()] == ["社保卡丢失补办流程"]
