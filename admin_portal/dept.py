@@ -14,7 +14,7 @@ from app.errors import Forbidden
 from app.orders import worklists
 from tenants import current_tenant_or_none
 
-from . import orderpage
+from . import kb_pages, orderpage
 from .lists import order_list
 from .names import reference_names
 from .navigation import Group, Link, build
@@ -35,6 +35,7 @@ NAV = (
         _l("Inbox"),
         tuple(Link(LIST_TITLES[n], "dept.inbox", (("list", n),)) for n in LIST_TITLES),
     ),
+    kb_pages.nav_group("dept"),
 )
 
 
@@ -87,3 +88,4 @@ def alerts():
 
 
 orderpage.register(blp)
+kb_pages.register(blp, tenant_prefix=T)

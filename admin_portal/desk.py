@@ -1,7 +1,8 @@
 """The city hotline desk ``/desk/<tenant>/`` (城市热线工作台): agents, dispatchers, city supervisors.
 
 Work lists (all orders, to dispatch, due soon, overdue, reviews, callbacks), the intake
-form (``intake.py``) and the order page (``orderpage.py``).
+form (``intake.py``), the order page (``orderpage.py``) and the knowledge base
+(``kb_pages.py`` for readers, ``kb_editor.py`` for the city's editors and reviewers).
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from app.auth.policy import allowed
 from app.errors import Forbidden
 from app.orders import worklists
 from tenants import current_tenant_or_none
 
-from . import dashboard, intake, orderpage, triage
+from . import dashboard, intake, kb_editor, kb_pages, orderpage, triage
 from .lists import order_list
 from .names import category_choices, district_choices
 from .navigation import Group, Link, build
@@ -45,7 +47,7 @@ NAV = (
     Group(
         _l("Orders"),
         tuple(
-            Link(LIST_TITLES[n], "desk.orders", (("list", n),))
+            Link(LIST_TITLES[n], "desk.orders", (("list", n),), "orders.read")
             for n in ("all", "to_dispatch", "due_soon", "overdue")
         ),
     ),
@@ -63,7 +65,18 @@ NAV = (
             Link(LIST_TITLES["dissatisfied"], "desk.orders", (("list", "dissatisfied"),), "orders.reopen"),
         ),
     ),
+    kb_pages.nav_group("desk", review="kb.review_city"),
 )
+
+
+@blp.before_request
+def _knowledge_only():
+    """A city kb_editor works in the desk's knowledge pages only (no orders: docs/knowledge.md)."""
+    principal = g.get("web_principal")
+    endpoint = request.endpoint or ""
+    kb_page = endpoint.startswith("desk.kb_") or endpoint in ("desk.home", "desk.city_home")
+    if principal is not None and not allowed(principal, "orders.read") and not kb_page:
+        raise Forbidden("your role works in the knowledge base only")
 
 
 @blp.context_processor
@@ -74,7 +87,7 @@ def _area():
     return {
         "area_title": _l("City hotline desk"),
         "nav": build(NAV, principal),
-        "alerts_url": url_for("desk.alerts"),
+        "alerts_url": url_for("desk.alerts") if allowed(principal, "orders.read") else None,
         "order_endpoint": "desk.order",
     }
 
@@ -84,12 +97,18 @@ def home():
     principal = g.web_principal
     if not principal.tenant:
         raise Forbidden("your account belongs to no city")
-    return redirect(url_for("desk.orders", tenant=principal.tenant))
+    return redirect(url_for(_start(principal), tenant=principal.tenant))
+
+
+def _start(principal) -> str:
+    if allowed(principal, "orders.read"):
+        return "desk.orders"
+    return "desk.kb_manage" if allowed(principal, "kb.edit") else "desk.kb_search"
 
 
 @blp.get(T + "/")
 def city_home():
-    return redirect(url_for("desk.orders"))
+    return redirect(url_for(_start(g.web_principal)))
 
 
 @blp.get(T + "/orders")
@@ -120,3 +139,5 @@ intake.register(blp)
 orderpage.register(blp)
 dashboard.register(blp)
 triage.register(blp)
+kb_pages.register(blp, tenant_prefix=T)
+kb_editor.register(blp, prefix=T)

@@ -60,8 +60,13 @@ def front_context() -> dict[str, Any]:
     if settings.app_env == "development":
         demo = {
             "password": "demo",
-            "province": ["province.admin", "province.supervisor"],
-            "city": ["agent@shijiazhuang", "dispatcher@shijiazhuang", "city_supervisor@shijiazhuang"],
+            "province": ["province.admin", "province.supervisor", "province.kb_editor"],
+            "city": [
+                "agent@shijiazhuang",
+                "dispatcher@shijiazhuang",
+                "city_supervisor@shijiazhuang",
+                "kb_editor@shijiazhuang",
+            ],
             "departments": [f"handler.{d}@shijiazhuang" for d in DEMO_DEPARTMENTS],
         }
     return {"version": platform_version(), "demo": demo, "app_env": settings.app_env}

@@ -2,7 +2,8 @@
 
 Before saving, the repeat search warns about earlier appeals of the same caller or the same
 place and subject (``app.orders.repeats``); a dispatcher can save and merge in one click.
-An agent can close a consultation answered on the call at once (直接办结). A hidden
+An agent can close a consultation answered on the call at once (直接办结), citing the knowledge
+article used from the answer-suggestion panel beside the form (``kb_pages.suggest_panel``). A hidden
 idempotency key makes a double submit return the same order, never a second one.
 """
 
@@ -26,7 +27,7 @@ from app.orders.schemas import NEEDS, CloseIn, OrderCreate
 from app.orders.workflow import APPEAL_TYPES, CHANNELS, URGENCIES
 from tenants import current_tenant, db
 
-from . import forms
+from . import forms, kb_pages
 
 T = "/<string:tenant>"
 
@@ -54,6 +55,7 @@ def _form_context(form: MultiDict, errors: dict | None = None, message: str | No
         "idempotency_key": form.get("idempotency_key") or f"web-{uuid.uuid4().hex}",
         "may_merge": allowed(g.web_principal, "orders.review"),
         "may_close": allowed(g.web_principal, "orders.close"),
+        "chosen": form.get("kb_cite", ""),  # the suggestion panel's cited article, kept on a 422
         **_picker_context(form.get("major") or None, form.get("category_code") or None),
     }
 
@@ -67,18 +69,17 @@ def intake_submit():
     form = request.form
     body, errors = forms.load(OrderCreate(), form)
     direct = form.get("action") == "close"
-    resolution = None
+    closing = None
     if direct:
-        closing, close_errors = forms.load(CloseIn(), form)
+        closing, close_errors = forms.load(CloseIn(), _with_citation(form))
         errors = {**(errors or {}), **(close_errors or {})} or None
-        resolution = closing["resolution"] if closing else None
     merge_into = form.get("merge_into", type=int)
     if errors:
         return render_template("desk/intake.html", **_form_context(form, errors)), 422
     try:
         order, created, _ = intake(principal, body, form.get("idempotency_key") or None)
         if created and direct:
-            actions.perform(principal, order.id, "close", {"resolution": resolution})
+            actions.perform(principal, order.id, "close", closing)
         if created and merge_into:
             actions.perform(principal, order.id, "merge", {"into": merge_into})
         db.session.commit()
@@ -98,6 +99,16 @@ def intake_submit():
         else:
             flash(gettext("Order %(number)s received", number=order.number))
     return redirect(url_for(".order", order_id=order.id), code=303)
+
+
+def _with_citation(form) -> MultiDict:
+    """The suggestion panel's chosen article (``kb_cite`` = "city:12") as the close body's
+    ``kb_article`` (a direct closure cites the article used: docs/knowledge.md)."""
+    data = MultiDict(form)
+    chosen = kb_pages.parse_cite(form.get("kb_cite"))
+    if chosen:
+        data["kb_article.scope"], data["kb_article.article_id"] = chosen[0], str(chosen[1])
+    return data
 
 
 def category_picker():
@@ -159,5 +170,6 @@ def register(blp: Blueprint) -> None:
         ("/intake/categories", "category_picker", category_picker, "GET"),
         ("/intake/category-search", "category_search", category_search, "GET"),
         ("/intake/repeats", "intake_repeats", repeats, "POST"),
+        ("/intake/kb-suggest", "intake_kb_suggest", kb_pages.suggest_panel, "POST"),
     ):
         blp.add_url_rule(T + rule, endpoint, _may_take_appeals(view), methods=[method])

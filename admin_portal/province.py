@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.province import kpis
 from app.province.measures import KPIS, MEASURES, TIME_BASIS, values
 
+from . import kb_editor, kb_pages
 from .navigation import Group, Link, build
 from .web import area_blueprint
 
@@ -37,12 +38,13 @@ NAV = (
     Group(
         _l("Province"),
         (
-            Link(_l("Province dashboard"), "province_portal.home"),
-            Link(_l("Supervision desk"), "province_portal.supervision_desk"),
-            Link(_l("Transfers"), "province_portal.transfer_list"),
-            Link(_l("My exports"), "province_portal.export_list"),
+            Link(_l("Province dashboard"), "province_portal.home", permission="province.read"),
+            Link(_l("Supervision desk"), "province_portal.supervision_desk", permission="province.read"),
+            Link(_l("Transfers"), "province_portal.transfer_list", permission="province.read"),
+            Link(_l("My exports"), "province_portal.export_list", permission="province.read"),
         ),
     ),
+    kb_pages.nav_group("province_portal", search=False, review="kb.review_province"),
     Group(
         _l("Administration"),
         (
@@ -63,6 +65,27 @@ def _area():
     # a city user refused at the door gets the 403 page without the province's navigation
     nav = build(NAV, principal) if principal is not None and allowed(principal, "web.province") else None
     return {"area_title": _l("Provincial portal"), "nav": nav}
+
+
+@blp.before_request
+def _knowledge_only():
+    """The province base's kb_editor works in the knowledge pages only (docs/knowledge.md)."""
+    from flask import g, redirect, url_for
+
+    from app.auth.policy import allowed
+    from app.errors import Forbidden
+
+    principal = g.get("web_principal")
+    if principal is None or allowed(principal, "province.read"):
+        return None
+    endpoint = request.endpoint or ""
+    if principal.tenant:  # a city's editor: its desk, not the province base
+        raise Forbidden("city editors work in their city's desk")
+    if endpoint == "province_portal.home":
+        return redirect(url_for("province_portal.kb_manage"))
+    if not endpoint.startswith("province_portal.kb_"):
+        raise Forbidden("your role works in the knowledge base only")
+    return None
 
 
 def period(values=None) -> tuple[date, date]:
@@ -166,6 +189,8 @@ def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
     ]
 
 
+kb_editor.register(blp, prefix="")
+blp.add_url_rule("/kb/a/<string:scope>/<int:article_id>", "kb_article", kb_pages.article_page)
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
 from . import (  # noqa: E402, F401
     province_admin,

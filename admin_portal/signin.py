@@ -38,7 +38,12 @@ ACTIVITY_GRANULARITY = 60  # the last-action time is written at most once a minu
 MAX_PENDING = 5  # sign-ins started in other tabs and not finished yet
 POLL_HEADER = "X-Poll"  # set by htmx polling, which is not a user action
 
-AREAS = (("web.desk", "desk.home"), ("web.dept", "dept.home"), ("web.province", "province_portal.home"))
+# (permission, home, needs a city): a kb_editor without a city edits the province base
+AREAS = (
+    ("web.desk", "desk.home", True),
+    ("web.dept", "dept.home", True),
+    ("web.province", "province_portal.home", False),
+)
 
 
 class SignInFailed(Exception):
@@ -198,8 +203,8 @@ def current_web_principal() -> Principal | None:
 
 def home_for(principal: Principal) -> str | None:
     """The area a signed-in user works in, by the permission matrix (``web.*``)."""
-    for permission, endpoint in AREAS:
-        if allowed(principal, permission):
+    for permission, endpoint, needs_city in AREAS:
+        if allowed(principal, permission) and (principal.tenant or not needs_city):
             return url_for(endpoint)
     return None
 

@@ -64,9 +64,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "kb.review_city": frozenset({CS}),
     "kb.review_province": frozenset({PS}),
     # web areas (admin_portal): which area a signed-in user works in
-    "web.desk": frozenset({A, D, CS}),  # city hotline desk /desk/
+    "web.desk": frozenset({A, D, CS, KB}),  # city hotline desk /desk/ (a city kb_editor: its KB pages only)
     "web.dept": frozenset({H}),  # department web /dept/
-    "web.province": frozenset({PS, PA}),  # provincial portal /province/
+    "web.province": frozenset({PS, PA, KB}),  # provincial portal /province/ (kb_editor: the KB pages only)
 }
 
 

@@ -8,7 +8,7 @@ from tenants import db
 
 from ..auth.policy import require
 from ..auth.principal import Principal
-from ..errors import NotFound
+from ..errors import DomainError, NotFound
 from .models import CityArticle, Feedback, ProvinceArticle
 
 
@@ -23,6 +23,25 @@ def give(principal: Principal, *, scope: str, article_id: int, helped: bool, ord
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def cite(principal: Principal, *, scope: str, article_id: int, order_id: int) -> dict:
+    """A closure cites the article it answered from: it must be published (and, for a province
+    article, not replaced here); counts as a helpful use on that order. What the timeline keeps."""
+    require(principal, "kb.read")
+    model = ProvinceArticle if scope == "province" else CityArticle
+    row = db.session.get(model, article_id)
+    overridden = scope == "province" and db.session.scalar(
+        select(CityArticle.id).where(CityArticle.overrides_id == article_id, CityArticle.state == "published")
+    )
+    if row is None or row.state != "published" or overridden:
+        raise DomainError(
+            "cite a published article this city sees",
+            errors={"kb_article": ["not published here"]},
+            status=422,
+        )
+    give(principal, scope=scope, article_id=article_id, helped=True, order_id=order_id)
+    return {"scope": scope, "article_id": article_id, "title": row.title}
 
 
 def usage_report() -> Select:

@@ -109,6 +109,50 @@ def create(principal: Principal, *, province: bool, overrides_id: int | None = N
     return row
 
 
+def create_many(principal: Principal, items: list[dict], *, province: bool, submit: bool = False) -> list:
+    """Many new drafts in one go (an import): the rules of ``create``, a handful of statements;
+    ``submit`` sends them all for review at once (the workflow's ``submit`` step).
+
+    Titles are checked against this scope in one query and the versions go in one batch, so a
+    1,000-row file costs about one statement per article instead of three.
+    """
+    require(principal, "kb.edit")
+    if province and principal.tenant:
+        raise DomainError("a city editor writes city articles", status=403)
+    model, version_model = _models(province)
+    for fields in items:
+        validate(fields)
+    titles = [f["title"] for f in items]
+    taken = set()
+    for start in range(0, len(titles), 500):
+        chunk = titles[start : start + 500]
+        taken.update(db.session.scalars(select(model.title).where(model.title.in_(chunk))))
+    if taken or len(set(titles)) != len(titles):
+        raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
+    state = TRANSITIONS["submit"][1] if submit else "draft"
+    rows = []
+    for fields in items:
+        row = model(state=state, version=1, created_by=principal.username, **fields)
+        row.keywords = list(fields.get("keywords") or [])
+        row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
+        rows.append(row)
+    db.session.add_all(rows)
+    db.session.flush()
+    db.session.add_all(
+        version_model(
+            article_id=r.id,
+            version=1,
+            title=r.title,
+            content=r.content,
+            diff=_diff("", r.content),
+            changed_by=principal.username,
+        )
+        for r in rows
+    )
+    db.session.flush()
+    return rows
+
+
 def get(article_id: int, *, province: bool) -> object:
     row = db.session.get(_models(province)[0], article_id)
     if row is None:

@@ -301,6 +301,10 @@ def _close(ctx: Ctx) -> None:
     o.resolution, o.closed_at = ctx.body["resolution"], ctx.at
     o.satisfaction, o.resolved, o.callback_at = None, None, None
     ctx.audit_data.update(direct=o.direct_closure)
+    if ctx.body.get("kb_article"):  # the article the answer came from (docs/knowledge.md)
+        from ..knowledge.feedback import cite
+
+        ctx.audit_data["kb_article"] = cite(ctx.principal, order_id=o.id, **ctx.body["kb_article"])
 
 
 @handles("callback")

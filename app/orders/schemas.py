@@ -254,8 +254,25 @@ class ReplyIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(REPLY_OUTCOMES))
 
 
+class KbCitationIn(Schema):
+    """The knowledge article the answer came from (知识引用), on a direct closure."""
+
+    scope = fields.String(
+        required=True, validate=validate.OneOf(("province", "city")), metadata={"example": "province"}
+    )
+    article_id = fields.Integer(required=True, validate=validate.Range(1, 2**62), metadata={"example": 1})
+
+
 class CloseIn(Schema):
     resolution = fields.String(required=True, validate=validate.Length(1, 10000))
+    kb_article = fields.Nested(
+        KbCitationIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the published knowledge article used for the answer (recorded on the timeline)"
+        },
+    )
 
 
 class CallbackIn(Schema):

@@ -44,10 +44,18 @@ ROLES = {
     "province_admin": "platform administration (all tenants; manages realm users and groups)",
     "api_client": "third-party system, client credentials (granted tenants)",
     "emergency_system": "110/119/120/122 platform (granted tenants)",
+    "kb_editor": "知识库编辑: city articles (tenant-bound) or, without a tenant, the province base",
 }
 # What the provisioning service account (and province_admin) may do in the realm.
 USER_ADMIN_ROLES = ["manage-users", "view-users", "query-users", "query-groups"]
-ROLE_TITLES = {"agent": "话务员", "dispatcher": "派单员", "city_supervisor": "市级督办", "handler": "承办人"}
+ROLE_TITLES = {
+    "agent": "话务员",
+    "dispatcher": "派单员",
+    "city_supervisor": "市级督办",
+    "handler": "承办人",
+    "kb_editor": "知识库编辑",
+}
+CITY_ROLES = ("agent", "dispatcher", "city_supervisor", "kb_editor")
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:hotline12345:realm:hotline")
 
 
@@ -89,10 +97,7 @@ def _user(username: str, role: str, first: str, last: str, attributes: dict[str,
 def demo_users_for(slug: str, city_name: str = "") -> list[dict[str, Any]]:
     """The demo users of one city (also created at provisioning for cities not in the file)."""
     last = city_name or slug
-    users = [
-        _user(f"{role}@{slug}", role, ROLE_TITLES[role], last, {"tenant": slug})
-        for role in ("agent", "dispatcher", "city_supervisor")
-    ]
+    users = [_user(f"{role}@{slug}", role, ROLE_TITLES[role], last, {"tenant": slug}) for role in CITY_ROLES]
     for code, dept in DEMO_DEPARTMENTS.items():
         users.append(
             _user(f"handler.{code}@{slug}", "handler", dept, last, {"tenant": slug, "department": code})
@@ -112,6 +117,7 @@ def _province_users() -> list[dict[str, Any]]:
     for username, role, first in (
         ("province.admin", "province_admin", "平台管理员"),
         ("province.supervisor", "province_supervisor", "省级督办"),
+        ("province.kb_editor", "kb_editor", "省级知识库编辑"),
     ):
         user = _user(username, role, first, "河北省", {})
         out.append(user)

@@ -141,11 +141,11 @@ def test_provision_new_city_then_drop_disables_its_users(app_ctx, web, provision
         from tenants.context import lookup
 
         again = provisioning.provision_tenant(lookup("xiongan", fresh=True))
-        assert again["group"] == group["id"] and len(again["users"]) == 3 + len(DEMO_DEPARTMENTS)
+        assert again["group"] == group["id"] and len(again["users"]) == 4 + len(DEMO_DEPARTMENTS)
     finally:
         provision.drop_tenant("xiongan", yes=True)
     users = provisioner.get_users({"q": "tenant:xiongan"})
-    assert len(users) == 3 + len(DEMO_DEPARTMENTS) and not any(u["enabled"] for u in users)
+    assert len(users) == 4 + len(DEMO_DEPARTMENTS) and not any(u["enabled"] for u in users)
     with pytest.raises(KeycloakPostError) as exc:
         web.token("agent@xiongan", "demo")
     assert b"Account disabled" in exc.value.response_body
@@ -162,7 +162,7 @@ def test_cli_provisioning_reaches_the_in_process_idp(services, two_tenants, prov
     assert created.returncode == 0, created.stderr
     group = provisioner.get_group_by_path("/dingzhou")
     members = provisioner.get_group_members(group["id"])
-    assert len(members) == 3 + len(DEMO_DEPARTMENTS) and all(u["enabled"] for u in members)
+    assert len(members) == 4 + len(DEMO_DEPARTMENTS) and all(u["enabled"] for u in members)
     dropped = run_flask(services, "tenants", "drop", "dingzhou", "--yes")
     assert dropped.returncode == 0, dropped.stderr
     assert not any(u["enabled"] for u in provisioner.get_group_members(group["id"]))

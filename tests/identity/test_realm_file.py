@@ -78,7 +78,7 @@ def test_top_level_and_roles(realm):
     roles = realm["roles"]["realm"]
     assert {r["name"] for r in roles} == {
         "agent", "dispatcher", "handler", "city_supervisor", "province_supervisor", "province_admin",
-        "api_client", "emergency_system",
+        "api_client", "emergency_system", "kb_editor",
     }  # fmt: skip
     for role in roles:
         _only(role, ROLE_KEYS, f"role {role['name']}")
@@ -154,10 +154,12 @@ def test_demo_users_and_clients_of_every_city(realm):
     clients = {c["clientId"]: c for c in realm["clients"]}
     assert users["province.admin"]["realmRoles"] == ["province_admin"]
     assert users["province.supervisor"]["realmRoles"] == ["province_supervisor"]
+    assert users["province.kb_editor"]["realmRoles"] == ["kb_editor"]
+    assert users["province.kb_editor"]["attributes"] == {}  # no tenant: the province base
     for city in cities():
         slug = city["slug"]
         assert f"/{slug}" in {g["path"] for g in realm["groups"]}
-        for role in ("agent", "dispatcher", "city_supervisor"):
+        for role in ("agent", "dispatcher", "city_supervisor", "kb_editor"):
             user = users[f"{role}@{slug}"]
             assert user["realmRoles"] == [role] and user["attributes"] == {"tenant": [slug]}
             assert user["credentials"] == [{"type": "password", "value": "demo", "temporary": False}]

@@ -2,7 +2,7 @@
 
 ``mint`` signs tokens with the dev IdP's key directly (fast; for API tests and for
 crafting bad tokens). The demo-user naming (docs/architecture.md §5) decides the claims:
-``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``.
+``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``, ``province.kb_editor``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ def claims_for(username: str, issuer: str, audience: str = "hotline-api") -> dic
     if username in ("province.admin", "province.supervisor"):
         role = "province_admin" if username == "province.admin" else "province_supervisor"
         claims["realm_access"] = {"roles": [role]}
+        return claims
+    if username == "province.kb_editor":  # the province base's editor: no tenant claim
+        claims["realm_access"] = {"roles": ["kb_editor"]}
         return claims
     local, _, tenant = username.partition("@")
     if local.startswith("handler."):
