@@ -90,23 +90,30 @@ def create(principal: Principal, *, province: bool, overrides_id: int | None = N
         if db.session.get(ProvinceArticle, overrides_id) is None:
             raise NotFound("no such province article to override")
         extra["overrides_id"] = overrides_id
-    row = model(state="draft", version=1, created_by=principal.username, **fields, **extra)
-    row.keywords = list(fields.get("keywords") or [])
-    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
+    row = _new_article(model, principal, fields, "draft", **extra)
     db.session.add(row)
     db.session.flush()
-    db.session.add(
-        version_model(
-            article_id=row.id,
-            version=1,
-            title=row.title,
-            content=row.content,
-            diff=_diff("", row.content),
-            changed_by=principal.username,
-        )
-    )
+    db.session.add(_first_version(version_model, row, principal))
     db.session.flush()
     return row
+
+
+def _new_article(model, principal: Principal, fields: dict, state: str, **extra):
+    row = model(state=state, version=1, created_by=principal.username, **fields, **extra)
+    row.keywords = list(fields.get("keywords") or [])
+    row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
+    return row
+
+
+def _first_version(version_model, row, principal: Principal):
+    return version_model(
+        article_id=row.id,
+        version=1,
+        title=row.title,
+        content=row.content,
+        diff=_diff("", row.content),
+        changed_by=principal.username,
+    )
 
 
 def create_many(principal: Principal, items: list[dict], *, province: bool, submit: bool = False) -> list:
@@ -130,25 +137,10 @@ def create_many(principal: Principal, items: list[dict], *, province: bool, subm
     if taken or len(set(titles)) != len(titles):
         raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
     state = TRANSITIONS["submit"][1] if submit else "draft"
-    rows = []
-    for fields in items:
-        row = model(state=state, version=1, created_by=principal.username, **fields)
-        row.keywords = list(fields.get("keywords") or [])
-        row.search_tsv = tsv_expression(row.title, row.keywords, row.content)
-        rows.append(row)
+    rows = [_new_article(model, principal, fields, state) for fields in items]
     db.session.add_all(rows)
     db.session.flush()
-    db.session.add_all(
-        version_model(
-            article_id=r.id,
-            version=1,
-            title=r.title,
-            content=r.content,
-            diff=_diff("", r.content),
-            changed_by=principal.username,
-        )
-        for r in rows
-    )
+    db.session.add_all(_first_version(version_model, r, principal) for r in rows)
     db.session.flush()
     return rows
 
