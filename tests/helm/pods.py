@@ -42,7 +42,8 @@ class Pod:
             raise
 
     def output(self) -> str:
-        return self.proc.stdout.read() if self.proc.stdout else ""
+        log = self.root / "pod.log"
+        return log.read_text(errors="replace") if log.exists() else ""
 
 
 def _remap(value: str, mounts: dict[str, Path]) -> str:
@@ -65,6 +66,7 @@ def start(
     spec: dict[str, Any] = workload["spec"]["template"]["spec"]
     container = spec["containers"][0]
     root = scratch / name
+    root.mkdir(parents=True, exist_ok=True)
     mounts: dict[str, Path] = {}
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
     for mount in container.get("volumeMounts", []):
@@ -83,13 +85,15 @@ def start(
     env["PYTHONPATH"] = str(ROOT)
     command = [_remap(arg, mounts) for arg in container["command"]] + list(extra_args)
     command[0] = str(VENV_BIN / command[0])
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,  # the image's WORKDIR /app holds the source
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # a file, not a pipe: an unread pipe fills up and blocks a chatty process mid-way
+    with (root / "pod.log").open("w") as log:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,  # the image's WORKDIR /app holds the source
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     return Pod(proc, root, mounts)

@@ -85,14 +85,16 @@ def gunicorn(services, two_tenants):
         INSTANCE_PATH=str(services.test_instance),
         PUBLIC_URL=url,
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = services.test_instance / f"gunicorn-{port}.log"  # a file: an unread pipe blocks when full
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -102,7 +104,7 @@ def gunicorn(services, two_tenants):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail("gunicorn did not start: " + (proc.stderr.read() if proc.stderr else ""))
+            pytest.fail("gunicorn did not start: " + log.read_text(errors="replace"))
         time.sleep(0.2)
     yield url
     proc.terminate()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from .services import ROOT
 
@@ -40,11 +42,22 @@ def burst_worker(services, queues: str = "default", timeout: float = 120) -> sub
 
 
 def start_worker(services, queues: str = "default") -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "-q", queues],
-        cwd=ROOT,
-        env=flask_env(services),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    """A long-running worker; its output goes to a file (``proc.log_path``), never to a pipe.
+
+    A pipe nobody reads fills up (64 KiB) once the worker has logged enough, and the worker
+    then blocks in the middle of a job: a leftover queue from earlier tests was enough to make
+    a provisioning job hang for ever in a full run.
+    """
+    log_dir = getattr(services, "test_instance", None) or ROOT / "instance"
+    log_path = Path(tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)[1])
+    with log_path.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "-q", queues],
+            cwd=ROOT,
+            env=flask_env(services),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    proc.log_path = log_path  # type: ignore[attr-defined]
+    return proc
