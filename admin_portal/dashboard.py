@@ -20,7 +20,7 @@ from app.province.models import OPEN_SQL, OrderFact, SupervisionFact
 from tenants import current_tenant, db
 
 from .names import reference_names
-from .province import SH, _invalid, period
+from .province import SH, _invalid, chosen_measure, period
 
 
 def register(blp) -> None:
@@ -34,11 +34,13 @@ def register(blp) -> None:
         by = request.args.get("by") or "category"
         if by not in ("category", "department"):
             raise _invalid("by is category or department")
+        measure = chosen_measure()
         result = kpis.compute(day_from, day_to, by, tenant_id=ref.id)
         names = reference_names()
         groups = [
             {**grp, "name": names[by].get(grp["key"] or "", grp["key"] or "—")} for grp in result["groups"]
         ]
+        districts = _districts(ref.id, day_from, day_to, names["district"])
         return render_template(
             "desk/dashboard.html",
             day_from=day_from,
@@ -47,10 +49,30 @@ def register(blp) -> None:
             kpis=KPIS,
             total=result["total"],
             groups=groups,
-            districts=_districts(ref.id, day_from, day_to, names["district"]),
+            measure=measure,
+            districts=districts,
+            charts=_charts(groups, districts, kpis.trend(day_from, day_to, tenant_id=ref.id), measure),
             supervisions=_supervisions(ref.id),
             tz=SH,
         )
+
+
+def _charts(groups: list[dict], districts: list[dict], days: list[dict], measure: str) -> dict:
+    """What city.js draws (the same figures as the tables beside the charts)."""
+    kpi = next(k for k in KPIS if k.id == measure)
+    top = sorted(groups, key=lambda g: -g["received"])[:15]
+    return {
+        "label": str(kpi.zh),
+        "rate": not kpi.average,
+        "groups": [
+            {"name": g["name"], "received": g["received"], "value": g["kpis"][measure]["value"]} for g in top
+        ],
+        "districts": districts,
+        "trend": [
+            {"x": d["day"].isoformat(), "received": d["received"], "value": d["kpis"][measure]["value"]}
+            for d in days
+        ],
+    }
 
 
 def _districts(tenant_id: int, day_from, day_to, names: dict[str, str]) -> list[dict]:

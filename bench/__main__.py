@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["migrations", "auth", "intake", "province", "outbox_lines", "web", "triage", "exports"]
+BENCHMARKS = [
+    "migrations",
+    "auth",
+    "intake",
+    "province",
+    "outbox_lines",
+    "web",
+    "province_web",
+    "triage",
+    "exports",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -185,6 +185,42 @@ def load_city(job: tuple[str, dict, int, int]) -> tuple[str, int, float]:
 
 
 # -- the two ways of computing the same figures --------------------------------------------------
+def supervisor_token(app) -> str:
+    """A province supervisor's bearer token, signed by the dev IdP's key as its token endpoint would."""
+    verifier = app.extensions["token_verifier"]
+    return app.extensions["devidp_keys"].sign(
+        {
+            "iss": verifier.issuer,
+            "aud": verifier.audience,
+            "sub": "user:province.supervisor",
+            "typ": "Bearer",
+            "azp": "hotline-web",
+            "preferred_username": "province.supervisor",
+            "realm_access": {"roles": ["province_supervisor"]},
+        },
+        lifetime=3600,
+    )
+
+
+def load_cities(url: str, demo: list[dict], refs: list, orders: int) -> list[tuple[str, int, float]]:
+    """COPY several cities in two processes (the machine has two cores)."""
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        return pool.map(load_city, [(url, c, r.id, orders) for c, r in zip(demo, refs, strict=True)])
+
+
+def settle(loaded) -> None:
+    """Roll the facts up, then VACUUM ANALYZE: the visibility map set and statistics fresh, as in a
+    database that has been running, so autovacuum of the fresh rows does not run during timings."""
+    from app.province.facts import ROLLUP_FROM_FACTS
+    from tenants.db import db
+
+    with db.engine.begin() as conn:
+        for ref in loaded:
+            conn.execute(ROLLUP_FROM_FACTS, {"tenant_id": ref.id})
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
 def naive_sql(tenants: list[tuple[int, str]], lo: date, hi: date, *, working_days: bool = True) -> str:
     """What one would write without the facts layer: every city's orders table, UNION ALL."""
     from app.calendar.resolver import Calendar
@@ -238,7 +274,6 @@ def main(argv: list[str]) -> int:
 
     from app import create_app
     from app.demo.province import cities, ensure_demo_province
-    from app.province.facts import ROLLUP_FROM_FACTS
     from app.province.measures import KPIS
     from tenants.context import lookup
     from tenants.db import db
@@ -253,31 +288,9 @@ def main(argv: list[str]) -> int:
             ensure_demo_province([c["slug"] for c in demo], progress=lambda _m: None)
             refs = [lookup(c["slug"], fresh=True) for c in demo]
             provisioned = time.perf_counter() - t0
-            keys = app.extensions["devidp_keys"]
-            verifier = app.extensions["token_verifier"]
-            token = keys.sign(
-                {
-                    "iss": verifier.issuer,
-                    "aud": verifier.audience,
-                    "sub": "user:province.supervisor",
-                    "typ": "Bearer",
-                    "azp": "hotline-web",
-                    "preferred_username": "province.supervisor",
-                    "realm_access": {"roles": ["province_supervisor"]},
-                },
-                lifetime=3600,
-            )
+            token = supervisor_token(app)
             headers = {"Authorization": f"Bearer {token}"}
             kpi_url = f"/api/v1/province/kpis?from={MONTH[0]}&to={MONTH[1]}&group_by=tenant"
-
-            def finish(loaded):
-                with db.engine.begin() as conn:
-                    for ref in loaded:
-                        conn.execute(ROLLUP_FROM_FACTS, {"tenant_id": ref.id})
-                # settle like a database that has been running: visibility map set, statistics fresh,
-                # so autovacuum of the freshly copied rows does not run during the timings
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM ANALYZE")
 
             def endpoint(n: int) -> tuple[list[float], dict]:
                 body = None
@@ -302,21 +315,13 @@ def main(argv: list[str]) -> int:
                     timings.append(time.perf_counter() - started)
                 return timings, rows
 
-            ctx = multiprocessing.get_context("spawn")
             t0 = time.perf_counter()
             first = load_city((url, demo[0], refs[0].id, args.orders))
-            finish(refs[:1])
+            settle(refs[:1])
             one_api, _ = endpoint(args.requests)
             one_naive, _ = naive(refs[:1], 3)
-            with ctx.Pool(2) as pool:
-                loads = [
-                    first,
-                    *pool.map(
-                        load_city,
-                        [(url, c, r.id, args.orders) for c, r in zip(demo[1:], refs[1:], strict=True)],
-                    ),
-                ]
-            finish(refs[1:])
+            loads = [first, *load_cities(url, demo[1:], refs[1:], args.orders)]
+            settle(refs[1:])
             seeded = time.perf_counter() - t0
             all_api, body = endpoint(args.requests)
             all_naive, naive_rows = naive(refs, 5)

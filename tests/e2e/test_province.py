@@ -105,3 +105,18 @@ def test_province_supervision_answered_by_the_city_supervisor(user, api_orders):
     page = province.goto(f"/province/orders/shijiazhuang/{order['number']}")
     expect(page.get_by_test_id("order-supervisions")).not_to_contain_text("–")
     assert not province.errors and not city.errors
+
+
+def test_city_supervisor_dashboard_draws_its_charts(user, orders_api_seed):
+    """The city's own charts (by category, by district, trend) from the figures of the table beside them."""
+    city = user("city_supervisor@shijiazhuang", viewport=(1440, 1000))
+    page = city.goto("/desk/shijiazhuang/dashboard?by=category&measure=on_time_completion")
+    for chart in ("group-chart", "district-chart", "city-trend-chart"):
+        expect(page.get_by_test_id(chart)).to_have_attribute("data-ready", "1")
+        assert page.locator(f"[data-testid={chart}] canvas").count() >= 1
+    rows = page.get_by_test_id("city-kpi-table").locator("tbody tr").count() - 1  # without the total
+    expect(page.get_by_test_id("group-chart")).to_have_attribute("data-points", str(min(rows, 15)))
+    expect(page.get_by_test_id("city-trend-chart")).not_to_have_attribute("data-points", "0")
+    page.wait_for_timeout(600)  # the charts' animation, for the screenshot
+    city.shot("city-dashboard")
+    assert not city.errors, city.errors
