@@ -214,13 +214,13 @@ def _register_province() -> None:
 
     from .orders.events import observe
     from .outbox.registry import handles
-    from .province import facts, supervision, transfers
+    from .province import facts, supervision, transfer_receivers, transfers
 
     observe(facts.observe_order)
     observe(supervision.observe_supervision)
-    observe(transfers.forward_progress)
+    observe(transfer_receivers.forward_progress)
     handles(transfers.REQUESTED, transfers.on_transfer_requested)
-    handles(transfers.REMOTE, transfers.on_remote)
+    handles(transfers.REMOTE, transfer_receivers.on_remote)
     register_drop_hook("province-facts", facts.drop_tenant)
 
     from .exports.service import register as register_export
