@@ -122,6 +122,21 @@ def city_rows(result: dict) -> list[dict]:
     return rows
 
 
+def kpi_cells(group: dict) -> list[tuple[str, str, str]]:
+    """(KPI id, shown value, numerator / denominator) of one table row, formatted once here.
+
+    Formatting in Python rather than in the template keeps the page close to the KPI API's cost
+    (bench/province_web.py).
+    """
+    out = []
+    for k in KPIS:
+        cell = group["kpis"][k.id]
+        v = cell["value"]
+        text = "–" if v is None else f"{v:.2f}" if k.average else f"{v * 100:.2f}%"
+        out.append((k.id, text, f"{cell['numerator']} / {cell['denominator']}"))
+    return out
+
+
 @blp.get("/")
 def home():
     day_from, day_to = period()
@@ -136,6 +151,7 @@ def home():
         time_basis=TIME_BASIS,
         total=result["total"],
         rows=city_rows(result),
+        kpi_cells=kpi_cells,
     )
 
 
@@ -147,7 +163,7 @@ def dashboard_data():
     by = request.args.get("by") or "day"
     if by not in ("day", "week"):
         raise _invalid("by is day or week")
-    result = kpis.compute(day_from, day_to, "tenant")
+    result, days = kpis.by_tenant_with_trend(day_from, day_to)
     mapped = [
         {
             "name": r["name"],
@@ -164,14 +180,13 @@ def dashboard_data():
             "label": next(str(k.zh) for k in KPIS if k.id == measure),
             "rate": not next(k.average for k in KPIS if k.id == measure),
             "map": mapped,
-            "trend": _trend(day_from, day_to, measure, by),
+            "trend": _trend(days, measure, by),
         }
     )
 
 
-def _trend(day_from: date, day_to: date, measure: str, by: str) -> list[dict]:
+def _trend(days: list[dict], measure: str, by: str) -> list[dict]:
     """The KPI per day, or per ISO week (the week's sums, then the ratio: not a mean of days)."""
-    days = kpis.trend(day_from, day_to)
     if by == "day":
         return [
             {"x": d["day"].isoformat(), "received": d["received"], "value": d["kpis"][measure]["value"]}
