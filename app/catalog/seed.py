@@ -35,9 +35,11 @@ def insert_missing(model: type, rows: list[dict]) -> int:
     """Insert rows whose key (or any unique key) is not taken yet; returns how many went in."""
     if not rows:
         return 0
-    # Core on the session's connection (same transaction and schema): an accurate rowcount.
-    result = db.session.connection().execute(insert(model.__table__).values(rows).on_conflict_do_nothing())
-    return result.rowcount
+    # Core on the session's connection (same transaction and schema); RETURNING counts the rows
+    # that went in (the driver's rowcount is -1 for this statement).
+    table = model.__table__
+    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return len(db.session.connection().execute(stmt).all())
 
 
 def seed_catalog(ref: TenantRef) -> list[baseline.CityDistrict]:
