@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from app.pii import mask_phone
+
 from .common import scratch_database, server_urls, table
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -117,44 +119,12 @@ def _rows(city: dict, n: int, tenant_id: int):
         row = SimpleNamespace(
             id=i,
             number=format_number(city["prefix"], s.created_at, i),
-            status=s.status,
-            channel=s.channel,
-            appeal_type=s.appeal_type,
-            category_code=s.category_code,
-            urgency=s.urgency,
-            title=s.title,
-            content=s.content,
-            caller_name=s.caller_name,
+            **s.order_fields(f"agent@{city['slug']}"),
             caller_phone_hash=phone_hash,
-            caller_phone_masked=(s.caller_phone[:3] + "****" + s.caller_phone[-4:])
-            if s.caller_phone
-            else None,
-            confidential=s.confidential,
-            address=s.address,
-            district_code=s.district_code,
-            lead_department=s.lead,
-            due_at=s.due_at,
-            warn_at=s.warn_at,
+            caller_phone_masked=mask_phone(s.caller_phone),
             accept_due_at=accept_due,
             overdue_at=overdue_at,
-            reply_content=s.reply,
-            reply_outcome=s.outcome,
-            resolution=s.resolution,
-            direct_closure=s.direct_closure,
-            satisfaction=s.satisfaction,
-            resolved=s.resolved,
-            callback_at=s.callback_at,
-            reopen_count=s.reopen_count,
-            return_count=s.return_count,
             repeat_of_id=repeat_of,
-            created_by=f"agent@{city['slug']}",
-            created_at=s.created_at,
-            updated_at=s.steps[-1].at if s.steps else s.created_at,
-            dispatched_at=s.dispatched_at,
-            accepted_at=s.accepted_at,
-            replied_at=s.replied_at,
-            closed_at=s.closed_at,
-            version=1 + len(s.steps),
             transferred_to=None,
         )
         orders.append(tuple(getattr(row, c) for c in ORDER_COLUMNS))
