@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from sqlalchemy import func, select, text
 
 from app.auth.policy import require
+from app.exports import formats
 from app.province import kpis
 from app.province.measures import KPIS
 from app.province.models import OPEN_SQL, OrderFact, SupervisionFact
@@ -31,15 +32,10 @@ def register(blp) -> None:
         require(g.web_principal, "kpis.read")
         ref = current_tenant()
         day_from, day_to = period()
-        by = request.args.get("by") or "category"
-        if by not in ("category", "department"):
-            raise _invalid("by is category or department")
+        by = _by()
         measure = chosen_measure()
-        result = kpis.compute(day_from, day_to, by, tenant_id=ref.id)
         names = reference_names()
-        groups = [
-            {**grp, "name": names[by].get(grp["key"] or "", grp["key"] or "—")} for grp in result["groups"]
-        ]
+        total, groups = _kpi_groups(ref.id, day_from, day_to, by, names)
         districts = _districts(ref.id, day_from, day_to, names["district"])
         return render_template(
             "desk/dashboard.html",
@@ -47,7 +43,7 @@ def register(blp) -> None:
             day_to=day_to,
             by=by,
             kpis=KPIS,
-            total=result["total"],
+            total=total,
             groups=groups,
             measure=measure,
             districts=districts,
@@ -55,6 +51,53 @@ def register(blp) -> None:
             supervisions=_supervisions(ref.id),
             tz=SH,
         )
+
+    @blp.get("/<string:tenant>/dashboard/export.<fmt>")
+    def dashboard_export(fmt: str):
+        """The dashboard's tables as CSV or Excel (PII-free like the page: province rollups)."""
+        from flask import g
+
+        require(g.web_principal, "kpis.read")
+        table = request.args.get("table") or "kpis"
+        if table not in ("kpis", "districts") or fmt not in formats.FORMATS:
+            raise _invalid("table is kpis or districts, format csv or xlsx")
+        ref = current_tenant()
+        day_from, day_to = period()
+        names = reference_names()
+        if table == "kpis":
+            by = _by()
+            total, groups = _kpi_groups(ref.id, day_from, day_to, by, names)
+            head = [by, "received", *(f"{k.id} {k.zh}" for k in KPIS)]
+            rows = [
+                [grp["name"], grp["received"], *(grp["kpis"][k.id]["value"] for k in KPIS)]
+                for grp in [*groups, {**total, "name": "全市"}]
+            ]
+        else:
+            head = ["district", "received", "overdue"]
+            rows = [
+                [d["name"], d["received"], d["overdue"]]
+                for d in _districts(ref.id, day_from, day_to, names["district"])
+            ]
+        name = f"{ref.slug}-{table}"
+        return Response(
+            formats.write(fmt, table, head, rows),
+            mimetype=formats.FORMATS[fmt].split(";")[0],
+            headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+        )
+
+
+def _by() -> str:
+    by = request.args.get("by") or "category"
+    if by not in ("category", "department"):
+        raise _invalid("by is category or department")
+    return by
+
+
+def _kpi_groups(tenant_id: int, day_from, day_to, by: str, names: dict) -> tuple[dict, list[dict]]:
+    """The city's KPI total and its groups by category or lead department, with display names."""
+    result = kpis.compute(day_from, day_to, by, tenant_id=tenant_id)
+    groups = [{**grp, "name": names[by].get(grp["key"] or "", grp["key"] or "—")} for grp in result["groups"]]
+    return result["total"], groups
 
 
 def _charts(groups: list[dict], districts: list[dict], days: list[dict], measure: str) -> dict:
