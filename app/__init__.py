@@ -184,6 +184,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .accessibility.api import blp as accessibility_blp
 
     api.register_blueprint(accessibility_blp)
+    from .partners.api import blp as partner_blp
+
+    api.register_blueprint(partner_blp)  # data partners: desensitized data of one city
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

@@ -27,6 +27,7 @@ from .service_accounts import registry_client
 ANONYMOUS_LIMIT = "60/minute"  # per address, without api_key; app config OPEN311_ANONYMOUS_LIMIT
 USAGE_DAYS = 35  # usage counters expire after this
 OPEN311_BLUEPRINT = "open311"
+API_PREFIX = "/api/v1/"
 
 
 def _key_client() -> ApiClient | None:
@@ -39,7 +40,10 @@ def _key_client() -> ApiClient | None:
 
 
 def _token_client() -> ApiClient | None:
-    """The live registry service account of the request's bearer token, if it has one."""
+    """The live registry service account of a JSON API request's bearer token, if it has one
+    (other routes with bearer tokens, such as the dev IdP's admin API, are not the platform's)."""
+    if not request.path.startswith(API_PREFIX):
+        return None
     if not request.headers.get("Authorization", "")[:7].lower().startswith("bearer "):
         return None
     from ..auth.http import current_principal
@@ -77,7 +81,9 @@ def _usage_key(client_id: str, day: str) -> str:
 
 def count_use() -> None:
     """Runs after the limiter: only requests that passed it are counted."""
-    if request.blueprint != OPEN311_BLUEPRINT and not request.headers.get("Authorization"):
+    if request.blueprint != OPEN311_BLUEPRINT and not (
+        request.path.startswith(API_PREFIX) and request.headers.get("Authorization")
+    ):
         return
     client = _client()
     if client is not None:
