@@ -119,14 +119,16 @@ class ClientCreate(Schema):
 
 
 def _valid_limit(value: str) -> None:
-    from limits import parse
+    from limits import parse_many
 
     if len(value) > 32:
         raise ValidationError("at most 32 characters")
     try:
-        parse(value)
+        limits = parse_many(value)
     except ValueError as exc:
         raise ValidationError("a limit such as 120/minute or 10/second") from exc
+    if not limits or any(limit.amount < 1 for limit in limits):
+        raise ValidationError("at least 1 request per period")
 
 
 class ClientQuery(Schema):

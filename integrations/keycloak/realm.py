@@ -8,10 +8,9 @@ Clients (the DESIGN says "one confidential service-account client per third part
 emergency platform"): emergency platforms are city services, so there is one client per
 platform per city, ``emergency-<110|119|120|122>-<city>``, one demo third party per city,
 ``api-demo-<city>``, and one demo data partner per city, ``partner-demo-<city>``. Each carries
-hardcoded ``tenant`` and ``tenants`` (granted slugs) claims;
-a client granted several cities lists them all in ``tenants``. Third parties registered by the
-province admin get the same shape of client at run time, through the admin API
-(``clients.py``, ``service_client_rep``).
+hardcoded ``tenant`` and ``tenants`` (granted slugs) claims; a client granted several cities lists
+them all in ``tenants``. Third parties registered by the province admin get the same shape of
+client at run time, through the admin API (``clients.py``, ``service_client_rep``).
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ import sys
 import uuid
 from pathlib import Path
 from typing import Any
+
+from .user_profile import USER_PROFILE as _USER_PROFILE
 
 REALM = "hotline"
 AUDIENCE = "hotline-api"
@@ -294,56 +295,6 @@ def _clients(slugs: list[str]) -> tuple[list[dict], list[dict]]:
 
 
 # -- the realm --------------------------------------------------------------------------------
-
-# Declarative user profile (Keycloak 24+): tenant and department are managed attributes, so
-# mappers can read them and the admin API may set them; nothing is required of demo users.
-_USER_PROFILE = {
-    "attributes": [
-        {
-            "name": "username",
-            "displayName": "${username}",
-            "validations": {"length": {"min": 3, "max": 255}, "username-prohibited-characters": {}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-        {
-            "name": "email",
-            "displayName": "${email}",
-            "validations": {"email": {}, "length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "firstName",
-            "displayName": "${firstName}",
-            "validations": {"length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "lastName",
-            "displayName": "${lastName}",
-            "validations": {"length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "tenant",
-            "displayName": "Tenant (city slug)",
-            "validations": {"pattern": {"pattern": "^[a-z][a-z0-9_]{1,30}$"}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-        {
-            "name": "department",
-            "displayName": "Department code",
-            "validations": {"length": {"max": 32}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-    ],
-    "groups": [{"name": "user-metadata", "displayHeader": "User metadata"}],
-}
 
 
 def build_realm() -> dict[str, Any]:

@@ -104,6 +104,7 @@ def test_api_keys_rotate_too(client, auth_headers, two_tenants):
         {"role": "data_partner"},  # a role belongs to service accounts
         {"kind": "service_account", "role": "province_admin"},  # only api_client or data_partner
         {"kind": "oauth"},
+        {"kind": "service_account", "rate_limit": "0/minute"},  # a limit that refuses everything
     ],
 )
 def test_bad_service_account_requests_are_422_and_register_nothing(client, auth_headers, two_tenants, body):
