@@ -52,6 +52,7 @@ NAV = (
             Link(_l("Province calendar"), "province_portal.calendar_page", permission="calendar.read"),
             Link(_l("SLA policies"), "province_portal.sla_overview", permission="tenants.read"),
             Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
+            Link(_l("Third-party clients"), "province_portal.clients_page", permission="clients.read"),
         ),
     ),
 )
@@ -210,6 +211,7 @@ blp.add_url_rule("/kb/a/<string:scope>/<int:article_id>", "kb_article", kb_pages
 from . import (  # noqa: E402, F401
     province_admin,
     province_calendar,
+    province_clients,
     province_drill,
     province_export,
     province_provision,

@@ -103,6 +103,12 @@ def _register_identity(app: Flask, settings: Settings) -> None:
             issuer=issuer, audience=settings.keycloak_audience, jwks_provider=keys.jwks, min_refresh=0
         )
     app.extensions["token_verifier"] = verifier
+    from integrations.keycloak.clients import register as register_realm_clients
+
+    from .open311.service_accounts import check_principal
+
+    app.extensions["principal_checks"] = [check_principal]  # revoked registry clients: 401 at once
+    register_realm_clients(app)  # the registry's service accounts, created in the realm
 
 
 def _register_blueprints(app: Flask, api) -> None:
@@ -178,6 +184,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from .accessibility.api import blp as accessibility_blp
 
     api.register_blueprint(accessibility_blp)
+    from .partners.api import blp as partner_blp
+
+    api.register_blueprint(partner_blp)  # data partners: desensitized data of one city
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

@@ -195,6 +195,9 @@ def _banner(port: int) -> None:
         "                  province.admin, province.supervisor",
         "                  agent@shijiazhuang, dispatcher@shijiazhuang, city_supervisor@shijiazhuang",
         "                  handler.zjj@shijiazhuang (also cgj, sthjj, scjgj, rsj) - same for every city",
+        "  Service accounts client credentials, secret '<client_id>-dev-secret':",
+        "                  api-demo-shijiazhuang (api_client), partner-demo-shijiazhuang (data_partner)",
+        f"                  third parties: {base}/province/admin/clients (province.admin)",
         "",
     ]
     print("\n".join(lines), flush=True)

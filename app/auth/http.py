@@ -34,6 +34,8 @@ def current_principal() -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     principal = _verify(token.strip())
+    for check in current_app.extensions.get("principal_checks", ()):
+        check(principal)  # e.g. a revoked registry client (app/open311/service_accounts.py)
     request.environ[_ENV_KEY] = principal  # per request, never per app context
     return principal
 

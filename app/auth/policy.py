@@ -11,7 +11,7 @@ from .principal import Principal, Role
 
 A, D, H, CS = Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.CITY_SUPERVISOR
 PS, PA, API, EM = Role.PROVINCE_SUPERVISOR, Role.PROVINCE_ADMIN, Role.API_CLIENT, Role.EMERGENCY_SYSTEM
-KB = Role.KB_EDITOR
+KB, DP = Role.KB_EDITOR, Role.DATA_PARTNER
 
 MATRIX: dict[str, frozenset[str]] = {
     # the caller's own identity (/api/v1/me)
@@ -46,6 +46,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "orders.escalate": frozenset({A, D}),
     "orders.reveal_phone": frozenset({A, D, CS}),  # unmasked caller phone, audited
     "orders.see_confidential_caller": frozenset({A, D, CS}),
+    # data partners (数据合作方): desensitized orders of their city (no caller, no confidential orders)
+    "orders.read_desensitized": frozenset({DP}),
+    "partner.kpis": frozenset({DP}),  # a city's KPIs and hotspots, aggregated
     # province layer
     "province.read": frozenset({PS, PA}),
     "province.supervise": frozenset({PS}),

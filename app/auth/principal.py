@@ -16,10 +16,11 @@ class Role:
     API_CLIENT = "api_client"  # third-party system, client credentials
     EMERGENCY_SYSTEM = "emergency_system"  # 110/119/120/122 platforms
     KB_EDITOR = "kb_editor"  # 知识库编辑: city (tenant claim) or province, optionally department-bound
+    DATA_PARTNER = "data_partner"  # 数据合作方: desensitized data of its city only (/api/v1/partner/...)
 
     TENANT_BOUND = frozenset({AGENT, DISPATCHER, HANDLER, CITY_SUPERVISOR, KB_EDITOR})
     PROVINCE = frozenset({PROVINCE_SUPERVISOR, PROVINCE_ADMIN})
-    SYSTEM = frozenset({API_CLIENT, EMERGENCY_SYSTEM})
+    SYSTEM = frozenset({API_CLIENT, EMERGENCY_SYSTEM, DATA_PARTNER})  # service accounts
     ALL = TENANT_BOUND | PROVINCE | SYSTEM
 
 

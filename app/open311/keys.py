@@ -31,11 +31,20 @@ def issue(
         name=name,
         scopes=list(scopes or OPEN311_SCOPES),
         key_hash=_hash(key),
+        kind="api_key",
         rate_limit=rate_limit,
     )
     db.session.add(client)
     db.session.flush()
     return client, key
+
+
+def rotate(client: ApiClient) -> str:
+    """A new key for a live client; the old one stops working at once."""
+    key = "o311_" + secrets.token_urlsafe(32)
+    client.key_hash = _hash(key)
+    client.secret_rotated_at = datetime.now(UTC)
+    return key
 
 
 def revoke(client: ApiClient) -> None:

@@ -1,6 +1,8 @@
-"""Third-party clients of a city: Open311 ``api_key`` holders (province registry).
+"""Third-party clients of a city (province registry): Open311 ``api_key`` holders and
+service accounts in the realm (client credentials), docs/open311.md.
 
-The key itself is never stored: only its sha256, so a leaked table grants nothing.
+Neither secret is stored: an api_key only as its sha256, a service account's secret only in
+the realm, so a leaked table grants nothing.
 """
 
 from __future__ import annotations
@@ -23,5 +25,9 @@ class ApiClient(ProvinceBase):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
     rate_limit: Mapped[str] = mapped_column(String(32), default="120/minute", server_default="120/minute")
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # api_key: an Open311 key; service_account: a confidential client of the realm of that client_id
+    kind: Mapped[str] = mapped_column(String(16), default="api_key", server_default="api_key")
+    role: Mapped[str | None] = mapped_column(String(32))  # service accounts: api_client | data_partner
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

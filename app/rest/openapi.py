@@ -47,6 +47,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     413: ("The request body is over 1 MiB.", "request body over 1 MiB"),
     422: ("Invalid input; `errors` names each field by location.", "invalid input: content"),
+    429: (
+        "Over the calling client's rate limit (registry clients); wait `Retry-After` seconds.",
+        "429 Too Many Requests: 120 per 1 minute",
+    ),
     503: (
         "A service it depends on failed; it is safe to try again.",
         "identity provider unreachable; POST again",

@@ -6,9 +6,11 @@ names, so regenerating gives the same file.
 
 Clients (the DESIGN says "one confidential service-account client per third party and per
 emergency platform"): emergency platforms are city services, so there is one client per
-platform per city, ``emergency-<110|119|120|122>-<city>``, and one demo third party per city,
-``api-demo-<city>``. Each carries hardcoded ``tenant`` and ``tenants`` (granted slugs) claims;
-a client granted several cities lists them all in ``tenants``.
+platform per city, ``emergency-<110|119|120|122>-<city>``, one demo third party per city,
+``api-demo-<city>``, and one demo data partner per city, ``partner-demo-<city>``. Each carries
+hardcoded ``tenant`` and ``tenants`` (granted slugs) claims; a client granted several cities lists
+them all in ``tenants``. Third parties registered by the province admin get the same shape of
+client at run time, through the admin API (``clients.py``, ``service_client_rep``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 import uuid
 from pathlib import Path
 from typing import Any
+
+from .user_profile import USER_PROFILE as _USER_PROFILE
 
 REALM = "hotline"
 AUDIENCE = "hotline-api"
@@ -45,9 +49,12 @@ ROLES = {
     "api_client": "third-party system, client credentials (granted tenants)",
     "emergency_system": "110/119/120/122 platform (granted tenants)",
     "kb_editor": "知识库编辑: city articles (tenant-bound) or, without a tenant, the province base",
+    "data_partner": "数据合作方: desensitized data of its city, client credentials (granted tenants)",
 }
 # What the provisioning service account (and province_admin) may do in the realm.
 USER_ADMIN_ROLES = ["manage-users", "view-users", "query-users", "query-groups"]
+# The provisioning account also keeps the registry's service-account clients (docs/open311.md).
+CLIENT_ADMIN_ROLES = ["manage-clients", "view-clients", "query-clients"]
 ROLE_TITLES = {
     "agent": "话务员",
     "dispatcher": "派单员",
@@ -209,11 +216,12 @@ def _client(client_id: str, name: str, **fields: Any) -> dict[str, Any]:
     return base
 
 
-def _service_client(client_id: str, name: str, role: str, tenants: list[str]) -> tuple[dict, dict]:
-    client = _client(
+def service_client_rep(client_id: str, name: str, tenants: list[str], secret: str | None = None) -> dict:
+    """A confidential client with only the client-credentials grant, bound to ``tenants`` by
+    hardcoded claims (the token's ``tenant``/``tenants``) and with the API as its audience."""
+    rep = _client(
         client_id,
         name,
-        secret=client_secret(client_id),
         serviceAccountsEnabled=True,
         attributes={"access.token.lifespan": "300"},
         protocolMappers=[
@@ -222,6 +230,13 @@ def _service_client(client_id: str, name: str, role: str, tenants: list[str]) ->
             *([_hardcoded("tenant", tenants[0], "String")] if len(tenants) == 1 else []),
         ],
     )
+    if secret:
+        rep["secret"] = secret
+    return rep
+
+
+def _service_client(client_id: str, name: str, role: str, tenants: list[str]) -> tuple[dict, dict]:
+    client = service_client_rep(client_id, name, tenants, client_secret(client_id))
     account = {
         "id": stable_id("user", f"service-account-{client_id}"),
         "username": f"service-account-{client_id}",
@@ -259,7 +274,7 @@ def _clients(slugs: list[str]) -> tuple[list[dict], list[dict]]:
         "serviceAccountClientId": PROVISIONER_CLIENT,
         "attributes": {},
         "realmRoles": [],
-        "clientRoles": {"realm-management": list(USER_ADMIN_ROLES)},
+        "clientRoles": {"realm-management": [*USER_ADMIN_ROLES, *CLIENT_ADMIN_ROLES]},
     }
     clients, accounts = [web, api, provisioner], [provisioner_account]
     for slug in slugs:
@@ -269,63 +284,17 @@ def _clients(slugs: list[str]) -> tuple[list[dict], list[dict]]:
             )
             clients.append(c)
             accounts.append(a)
-        c, a = _service_client(f"api-demo-{slug}", f"Demo third-party system ({slug})", "api_client", [slug])
-        clients.append(c)
-        accounts.append(a)
+        for prefix, title, role in (
+            ("api-demo", "Demo third-party system", "api_client"),
+            ("partner-demo", "Demo data partner", "data_partner"),
+        ):
+            c, a = _service_client(f"{prefix}-{slug}", f"{title} ({slug})", role, [slug])
+            clients.append(c)
+            accounts.append(a)
     return clients, accounts
 
 
 # -- the realm --------------------------------------------------------------------------------
-
-# Declarative user profile (Keycloak 24+): tenant and department are managed attributes, so
-# mappers can read them and the admin API may set them; nothing is required of demo users.
-_USER_PROFILE = {
-    "attributes": [
-        {
-            "name": "username",
-            "displayName": "${username}",
-            "validations": {"length": {"min": 3, "max": 255}, "username-prohibited-characters": {}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-        {
-            "name": "email",
-            "displayName": "${email}",
-            "validations": {"email": {}, "length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "firstName",
-            "displayName": "${firstName}",
-            "validations": {"length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "lastName",
-            "displayName": "${lastName}",
-            "validations": {"length": {"max": 255}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]},
-            "multivalued": False,
-        },
-        {
-            "name": "tenant",
-            "displayName": "Tenant (city slug)",
-            "validations": {"pattern": {"pattern": "^[a-z][a-z0-9_]{1,30}$"}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-        {
-            "name": "department",
-            "displayName": "Department code",
-            "validations": {"length": {"max": 32}},
-            "permissions": {"view": ["admin", "user"], "edit": ["admin"]},
-            "multivalued": False,
-        },
-    ],
-    "groups": [{"name": "user-metadata", "displayHeader": "User metadata"}],
-}
 
 
 def build_realm() -> dict[str, Any]:

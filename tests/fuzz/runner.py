@@ -52,6 +52,7 @@ ACCOUNTS = (
     Account("province_admin", "user:province.admin"),
     Account("api_client", "client:api-demo-shijiazhuang"),
     Account("emergency_system", "client:emergency-110-shijiazhuang"),
+    Account("data_partner", "client:partner-demo-shijiazhuang"),
     Account("other_city_agent", "user:agent@tangshan"),
     Account("province_admin_any_tenant", "user:province.admin", tenant=None),
 )

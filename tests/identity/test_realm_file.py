@@ -78,7 +78,7 @@ def test_top_level_and_roles(realm):
     roles = realm["roles"]["realm"]
     assert {r["name"] for r in roles} == {
         "agent", "dispatcher", "handler", "city_supervisor", "province_supervisor", "province_admin",
-        "api_client", "emergency_system", "kb_editor",
+        "api_client", "emergency_system", "kb_editor", "data_partner",
     }  # fmt: skip
     for role in roles:
         _only(role, ROLE_KEYS, f"role {role['name']}")
@@ -169,7 +169,7 @@ def test_demo_users_and_clients_of_every_city(realm):
             assert user["attributes"] == {"tenant": [slug], "department": [code]}
         for client_id, role in [
             (f"emergency-{p}-{slug}", "emergency_system") for p in EMERGENCY_PLATFORMS
-        ] + [(f"api-demo-{slug}", "api_client")]:
+        ] + [(f"api-demo-{slug}", "api_client"), (f"partner-demo-{slug}", "data_partner")]:
             assert users["service-account-" + client_id]["realmRoles"] == [role]
             tenants = [
                 m for m in clients[client_id]["protocolMappers"] if m["config"].get("claim.name") == "tenants"

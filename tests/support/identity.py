@@ -2,7 +2,9 @@
 
 ``mint`` signs tokens with the dev IdP's key directly (fast; for API tests and for
 crafting bad tokens). The demo-user naming (docs/architecture.md §5) decides the claims:
-``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``, ``province.kb_editor``.
+``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``, ``province.kb_editor``;
+service accounts ``client.<kind>@<tenant>`` (api_client or emergency_system) and ``partner.<name>@<tenant>``
+(data_partner).
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def claims_for(username: str, issuer: str, audience: str = "hotline-api") -> dic
         }
         claims["tenants"] = [tenant]
         claims["azp"] = f"{kind}-{tenant}"
+        return claims
+    elif local.startswith("partner."):  # partner.<name>@<tenant>: a data partner's service account
+        claims["realm_access"] = {"roles": ["data_partner"]}
+        claims["tenants"] = [tenant]
+        claims["tenant"] = tenant
+        claims["azp"] = f"partner-{local.split('.', 1)[1]}-{tenant}"
         return claims
     else:
         claims["realm_access"] = {"roles": [local]}

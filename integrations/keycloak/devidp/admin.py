@@ -88,9 +88,10 @@ def user_rep(user: dict[str, Any], brief: bool = False) -> dict[str, Any]:
     return out
 
 
-def _user_or_404(user_id: str) -> dict[str, Any]:
+def _user_or_404(user_id: str, *, service_ok: bool = False) -> dict[str, Any]:
+    """A user by id; service-account users only where Keycloak reaches them (role mappings)."""
     user = current_idp().store.user(id=user_id)
-    if user is None or user.get("service_client"):
+    if user is None or (user.get("service_client") and not service_ok):
         raise AdminError(404, "User not found")
     return user
 
@@ -213,19 +214,21 @@ def user_group(user_id: str, group_id: str):
 @blp.get("/users/<user_id>/role-mappings")
 @needs(READ_USERS)
 def user_role_mappings(user_id: str):
-    user = _user_or_404(user_id)
+    user = _user_or_404(user_id, service_ok=True)
     return jsonify({"realmMappings": _role_reps(user["realm_roles"])})
 
 
 @blp.route("/users/<user_id>/role-mappings/realm", methods=["GET", "POST", "DELETE"])
 def user_realm_roles(user_id: str):
     if request.method == "GET":
-        return needs(READ_USERS)(lambda: jsonify(_role_reps(_user_or_404(user_id)["realm_roles"])))()
+        return needs(READ_USERS)(
+            lambda: jsonify(_role_reps(_user_or_404(user_id, service_ok=True)["realm_roles"]))
+        )()
     return needs(MANAGE)(lambda: _change_roles(user_id))()
 
 
 def _change_roles(user_id: str) -> Response:
-    _user_or_404(user_id)
+    _user_or_404(user_id, service_ok=True)
     body = request.get_json(silent=True)
     if not isinstance(body, list):
         raise AdminError(400, "a JSON list of roles is required")

@@ -13,6 +13,8 @@ from .tokens import InvalidToken
 READ_USERS = {"view-users", "manage-users", "query-users"}
 READ_GROUPS = {"view-users", "manage-users", "query-groups"}
 MANAGE = {"manage-users"}
+READ_CLIENTS = {"view-clients", "manage-clients", "query-clients"}
+MANAGE_CLIENTS = {"manage-clients"}
 
 
 class AdminError(Exception):

@@ -108,7 +108,7 @@ def _client_credentials() -> tuple[str | None, str | None]:
 
 def authenticate_client(*, confidential: bool = False) -> Client:
     client_id, secret = _client_credentials()
-    client = current_idp().realm.client(client_id)
+    client = current_idp().client(client_id)
     if client is None:
         raise OAuthError("invalid_client", "Invalid client or Invalid client credentials", 401)
     if confidential and client.public:
@@ -241,7 +241,7 @@ def userinfo():
     user = active_user(claims)
     if user is None:
         raise OAuthError("invalid_token", "User session not found or doesn't have client attached on it", 401)
-    return jsonify(idp.tokens.userinfo(idp.realm.client(claims.get("azp")), user))
+    return jsonify(idp.tokens.userinfo(idp.client(claims.get("azp")), user))
 
 
 @blp.post("/protocol/openid-connect/token/introspect")
@@ -295,7 +295,7 @@ def logout_page():
     try:
         claims = idp.tokens.verify(request.args.get("id_token_hint", ""), "ID")
         idp.sessions.end(claims.get("sid", ""))
-        client = idp.realm.client(claims.get("azp"))
+        client = idp.client(claims.get("azp"))
     except InvalidToken:
         pass
     if target and client is not None and client.redirect_allowed(target, idp.origin):
@@ -333,7 +333,7 @@ def authorize():
     idp = current_idp()
     source = request.form if request.method == "POST" else request.args
     params = {k: source.get(k, "") for k in (*_PARAMS, *_PKCE)}
-    client = idp.realm.client(params["client_id"])
+    client = idp.client(params["client_id"])
     if client is None or not client.flag("standardFlowEnabled"):
         return render_template_string(
             _PAGE, title="登录错误 Login error", error="Invalid client", form=None

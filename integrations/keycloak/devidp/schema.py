@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS devidp.groups (
     attributes jsonb NOT NULL DEFAULT '{}',
     source text NOT NULL
 );
+CREATE TABLE IF NOT EXISTS devidp.clients (
+    id text PRIMARY KEY,
+    client_id text NOT NULL UNIQUE,
+    rep jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE TABLE IF NOT EXISTS devidp.sessions (
     id text PRIMARY KEY,
     user_id text NOT NULL,
