@@ -159,6 +159,7 @@ def _post_form(client) -> dict[str, Any]:
         )
     }
     form["lat"], form["long"] = _float("lat", -90, 90), _float("long", -180, 180)
+    form["attributes"] = request.form  # attribute[<code>] fields, checked against the definition
     if not form["service_code"]:
         raise Open311Error(400, "service_code is required")
     if (form["lat"] is None) != (form["long"] is None):

@@ -20,6 +20,7 @@ from ..orders.intake import intake
 from ..orders.models import Order
 from ..orders.service import now
 from ..orders.workflow import OPEN_STATES
+from . import attributes
 from .keys import principal_of
 from .models import ApiClient
 from .render import Open311Error, w3c
@@ -47,7 +48,7 @@ def services() -> list[dict[str, Any]]:
             "service_code": c.code,
             "service_name": c.name,
             "description": c.name_en,
-            "metadata": False,
+            "metadata": attributes.has_attributes(c.code),
             "type": "realtime",
             "keywords": c.name_en,
             "group": majors[c.parent_code].name if c.parent_code in majors else None,
@@ -61,7 +62,7 @@ def definition(code: str) -> dict[str, Any]:
     category = db.session.get(Category, code)
     if category is None or not category.is_leaf or not category.active:
         raise Open311Error(404, f"service_code {code!r} not found")
-    return {"service_code": code, "attributes": []}
+    return {"service_code": code, "attributes": attributes.definition(code)}
 
 
 def _public(order: Order, names: dict[str, str], agencies: dict[str, str], extensions: bool) -> dict:
@@ -174,12 +175,13 @@ def create(client: ApiClient, form: dict[str, Any]) -> dict[str, Any]:
     category = db.session.get(Category, code)
     if category is None or not category.is_leaf or not category.active:
         raise Open311Error(404, f"service_code {code!r} not found")
+    extra = attributes.collect(code, form["attributes"]) if form.get("attributes") is not None else []
     name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p) or None
     body = {
         "channel": "app",
         "appeal_type": category.appeal_type_hint or "help",
         "category_code": code,
-        "content": form["description"],
+        "content": "\n".join([form["description"], *extra]),
         "address": form.get("address_string"),
         "location": {"lat": form["lat"], "lng": form["long"]} if form.get("lat") is not None else None,
         "source_ref": f"open311:{client.client_id}",

@@ -39,16 +39,16 @@ def validate(name: str, body) -> None:
 def from_xml(text: bytes):
     """Parse the spec's XML into the JSON shape (lists by root name, typed scalars) to check it."""
 
-    def conv(el):
+    def conv(el, parent=None):
         if el.tag in LISTS:
-            return [conv(c) for c in el]
+            return [conv(c, el.tag) for c in el]
         if len(el):
-            return {c.tag: conv(c) for c in el}
+            return {c.tag: conv(c, el.tag) for c in el}
         if el.text is None:
             return None
         if el.tag in BOOLS:
             return el.text == "true"
-        if el.tag in NUMBERS:
+        if el.tag in NUMBERS and not (el.tag == "code" and parent == "attribute"):  # an attribute's code is text
             return float(el.text) if "." in el.text else int(el.text)
         return el.text
 

@@ -160,3 +160,58 @@ def test_revoked_and_read_only_keys(client, app, api_key):
 def test_unknown_format(client, two_tenants):
     resp = client.get(f"{BASE}/services.csv")
     assert resp.status_code == 400 and resp.get_json()[0]["code"] == 400
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_service_definitions_carry_the_attributes_a_category_needs(client, two_tenants, fmt):
+    """供暖 asks for the indoor temperature and the heating type; the list flags it as metadata."""
+    listed = client.get(f"{BASE}/services.{fmt}")
+    body = listed.get_json() if fmt == "json" else from_xml(listed.data)[1]
+    flags = {s["service_code"]: s["metadata"] for s in body}
+    assert flags["0403"] in (True, "true") and flags["0105"] in (False, "false")
+    resp = client.get(f"{BASE}/services/0403.{fmt}")
+    definition = resp.get_json() if fmt == "json" else from_xml(resp.data)[1]
+    validate("service-definition.json", definition)
+    attrs = {a["code"]: a for a in definition["attributes"]}
+    assert set(attrs) == {"indoor_temperature", "heating_type", "since"}
+    assert attrs["indoor_temperature"]["datatype"] == "number"
+    assert [v["name"] for v in attrs["heating_type"]["values"]] == ["集中供暖", "小区锅炉", "自采暖"]
+
+
+@pytest.mark.parametrize(
+    "attrs, status",
+    [
+        ({}, 400),  # required attributes missing
+        ({"attribute[indoor_temperature]": "warm", "attribute[heating_type]": "1"}, 400),
+        ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "9"}, 400),
+        ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "1", "attribute[nope]": "x"}, 400),
+        ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "1", "attribute[since]": "昨天"}, 400),
+    ],
+)
+def test_bad_attributes_are_refused_and_file_nothing(client, api_key, orders, attrs, status):
+    before = client.get(f"{BASE}/requests.json?service_code=0403").get_json()
+    resp = post(client, api_key(), service_code="0403", description="暖气不热", **attrs)
+    assert resp.status_code == status, resp.data
+    assert resp.get_json()[0]["code"] == status and "attribute" in resp.get_json()[0]["description"]
+    assert client.get(f"{BASE}/requests.json?service_code=0403").get_json() == before
+
+
+def test_attributes_reach_the_order_for_the_desk(client, app, api_key, orders):
+    key = api_key()
+    resp = client.post(
+        f"{BASE}/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "0502",
+            "lat": "38.04",
+            "long": "114.51",
+            "description": "楼下每天晚上很吵",
+            "attribute[source]": ["1", "2"],
+            "attribute[period]": "2",
+        },
+    )
+    assert resp.status_code == 201, resp.data
+    number = resp.get_json()[0]["service_request_id"]
+    request = client.get(f"{BASE}/requests/{number}.json").get_json()[0]
+    assert "噪声来源：广场舞、商铺音响" in request["description"]
+    assert "发生时段：夜间（22时至次日6时）" in request["description"]
