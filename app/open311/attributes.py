@@ -103,7 +103,7 @@ BY_CATEGORY: dict[str, tuple[Attribute, ...]] = {
     "0701": (  # 拖欠工资
         Attribute("employer", "用人单位名称 employer", "string", True),
         Attribute("workers", "涉及人数 workers concerned", "number", True, "a whole number"),
-        Attribute("amount", "拖欠金额（元）amount owed (yuan)", "number"),
+        Attribute("amount", "拖欠金额（元） amount owed (yuan)", "number"),
     ),
 }
 
