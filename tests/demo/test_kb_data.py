@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from app.demo import kb
+from app.errors import DomainError
 from app.knowledge import service
 from app.knowledge.models import MATERIAL_TYPES
 from app.knowledge.taxonomy import LEAVES, TREE
@@ -18,17 +19,29 @@ TODAY = date(2026, 1, 15)
 REQUIRED = {"title", "category_path", "content", "issuing_unit", "material_type", "keywords", "valid_from"}
 
 
-def test_every_article_passes_the_field_rules():
-    for article in kb.raw_province() + kb.raw_city():
-        assert set(article) >= REQUIRED, article["title"]
-        f = kb.fields(article, TODAY)
+def _problems(article: dict) -> list[str]:
+    if not REQUIRED <= set(article):
+        return [f"missing {sorted(REQUIRED - set(article))}"]
+    f = kb.fields(article, TODAY)
+    try:
         service.validate(f)  # leaf category, title <= 128, keywords <= 20, type, date order
-        assert f["category_path"] in LEAVES
-        assert 2 <= len(article["content"]) <= 6 and all(len(p) >= 20 for p in article["content"])
-        assert 150 <= len(f["content"]) <= 2000, article["title"]
-        assert 2 <= len(f["keywords"]) <= 8 and len(set(f["keywords"])) == len(f["keywords"])
-        assert len(f["issuing_unit"]) <= 128 and f["issuing_unit"].strip()
-        assert f["valid_from"] <= TODAY
+    except DomainError as exc:
+        return [str(exc.errors)]
+    checks = {
+        "2 to 6 paragraphs of 20+ characters": 2 <= len(article["content"]) <= 6
+        and all(len(p) >= 20 for p in article["content"]),
+        "content 150 to 2000 characters": 150 <= len(f["content"]) <= 2000,
+        "2 to 8 distinct keywords": 2 <= len(f["keywords"]) <= 8
+        and len(set(f["keywords"])) == len(f["keywords"]),
+        "issuing unit": 0 < len(f["issuing_unit"].strip()) <= 128,
+        "valid_from not in the future": f["valid_from"] <= TODAY,
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+def test_every_article_passes_the_field_rules():
+    bad = {a["title"]: p for a in kb.raw_province() + kb.raw_city() if (p := _problems(a))}
+    assert bad == {}
 
 
 def test_titles_are_unique():
