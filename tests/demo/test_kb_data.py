@@ -20,7 +20,7 @@ REQUIRED = {"title", "category_path", "content", "issuing_unit", "material_type"
 
 
 def _problems(article: dict) -> list[str]:
-    if not REQUIRED <= set(article):
+    if not set(article) >= REQUIRED:
         return [f"missing {sorted(REQUIRED - set(article))}"]
     f = kb.fields(article, TODAY)
     try:
