@@ -89,3 +89,29 @@ def test_relative_dates(value, expected):
 def test_bad_relative_dates_are_refused(bad):
     with pytest.raises(ValueError):
         kb.resolve_date(bad, TODAY)
+
+
+def test_the_query_set_is_judged_against_the_demo_set():
+    """bench/data/kb_queries.json: 180+ queries, judged titles exist in its city, exactly a third
+    held out, and queries are worded unlike their titles (callers' words, not the editors')."""
+    import json
+
+    doc = json.loads((kb.DATA.parents[2] / "bench" / "data" / "kb_queries.json").read_text(encoding="utf-8"))
+    city = doc["city"]
+    titles = {a["title"] for a in kb.raw_province()} | {
+        a["title"] for a in kb.raw_city() if a["city"] == city
+    }
+    queries = doc["queries"]
+    assert len(queries) >= 180 and len({q["q"] for q in queries}) == len(queries)
+    assert sum(q["heldout"] for q in queries) * 3 == len(queries)
+    assert [q["q"] for q in queries if not q["relevant"] or not set(q["relevant"]) <= titles] == []
+    assert [q["q"] for q in queries if any(q["q"] in t or t in q["q"] for t in q["relevant"])] == []
+
+    def bigrams(s: str) -> set[str]:
+        return {s[i : i + 2] for i in range(len(s) - 1)}
+
+    shared = [
+        len(bigrams(q["q"]) & set().union(*map(bigrams, q["relevant"]))) / len(bigrams(q["q"]))
+        for q in queries
+    ]
+    assert sum(shared) / len(shared) < 0.2
