@@ -66,13 +66,18 @@ def segment(text: str) -> list[str]:
 
 def tsv_expression(title: str, keywords: list[str], content: str):
     """The weighted tsvector SQL for one article (evaluated on flush)."""
+    words = lambda text: " ".join(segment(text))  # noqa: E731
+    return tsv_of(words(title), words(" ".join(keywords or [])), words(content))
 
-    def part(text: str, weight: str):
-        return func.setweight(
-            func.to_tsvector("simple", " ".join(segment(text))), literal_column(f"'{weight}'::\"char\"")
-        )
 
-    return part(title, "A").op("||")(part(" ".join(keywords or []), "B")).op("||")(part(content, "C"))
+def tsv_of(title_words, keyword_words, content_words):
+    """Title A / keywords B / content C from already segmented words: values (one article) or
+    columns (a bulk ``INSERT ... SELECT``, bench/kb.py), so every write builds the same vector."""
+
+    def part(words, weight: str):
+        return func.setweight(func.to_tsvector("simple", words), literal_column(f"'{weight}'::\"char\""))
+
+    return part(title_words, "A").op("||")(part(keyword_words, "B")).op("||")(part(content_words, "C"))
 
 
 def query_terms(q: str) -> list[str]:
@@ -153,3 +158,33 @@ def _run(tsquery: str, today: date, filters: dict, limit: int) -> list[dict]:
         .limit(limit)
     )
     return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+class ModeUnavailable(LookupError):
+    """Dense or fused search asked for where it is not possible (not installed, no vectors)."""
+
+
+MODES = ("keyword", "dense", "fused")
+
+
+def ranked(q: str, *, mode: str = "keyword", limit: int = 5, **kwargs) -> list[tuple[str, int]]:
+    """Article keys ``(scope, id)`` best first, one mode at a time (bench/kb.py compares them).
+
+    ``dense`` and ``fused`` come from ``app/knowledge/dense.py`` (``dense_search`` answers None
+    when it has no vectors); ``ModeUnavailable`` when they cannot run here.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode is one of {', '.join(MODES)}")
+    if mode == "keyword":
+        hits = keyword_search(q, limit=limit, **kwargs)
+    else:
+        try:
+            from . import dense
+        except ImportError as exc:
+            raise ModeUnavailable(f"{mode} search is not installed here") from exc
+        hits = dense.dense_search(q, limit=limit, **kwargs)  # fused alone would fall back quietly
+        if hits is None:
+            raise ModeUnavailable("no article vectors here (dense search needs them)")
+        if mode == "fused":
+            hits = dense.fused_search(q, limit=limit, **kwargs)
+    return [(h["scope"], h["id"]) for h in hits]
