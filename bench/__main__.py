@@ -15,6 +15,7 @@ BENCHMARKS = [
     "province_web",
     "triage",
     "exports",
+    "kb",
 ]
 
 

@@ -12,11 +12,46 @@ demo_cli = AppGroup("demo", help="Demo province (河北省, 11 cities) and synth
 
 @demo_cli.command("provision")
 @click.option("--tenants", default="", help="Comma-separated slugs (default: all 11 cities).")
-def provision_command(tenants: str) -> None:
-    """Create the demo city tenants that do not exist yet (idempotent)."""
+@click.option(
+    "--kb",
+    type=click.Choice(["job", "now", "skip"]),
+    default="job",
+    show_default=True,
+    help="Demo knowledge base: seed it in a background job, here and now, or not at all.",
+)
+def provision_command(tenants: str, kb: str) -> None:
+    """Create the demo city tenants that do not exist yet, and the demo knowledge base (idempotent)."""
+    from . import kb as demo_kb
+
     slugs = [s for s in tenants.split(",") if s] or None
     created = ensure_demo_province(slugs, progress=click.echo)
     click.echo(f"demo province ready ({len(created)} tenant(s) created)")
+    if kb == "skip":
+        return
+    todo = demo_kb.missing(slugs)
+    if not todo:
+        click.echo("demo knowledge base ready")
+    elif kb == "now":
+        demo_kb.seed_all(slugs, progress=click.echo)
+    else:
+        click.echo(
+            f"demo knowledge base: {todo} article(s) to seed, queued as job {demo_kb.enqueue_seed(slugs)}"
+        )
+
+
+@demo_cli.command("kb")
+@click.option("--tenants", default="", help="Comma-separated slugs (default: every active tenant).")
+def kb_command(tenants: str) -> None:
+    """Publish the demo knowledge base: 221 province articles and the cities' local ones (idempotent)."""
+    from tenants.fanout import active_tenants
+
+    from . import kb as demo_kb
+
+    slugs = [s for s in tenants.split(",") if s] or None
+    unknown = set(slugs or ()) - set(active_tenants())
+    if unknown:
+        raise click.UsageError(f"unknown or inactive tenant(s): {', '.join(sorted(unknown))}")
+    demo_kb.seed_all(slugs, progress=click.echo)
 
 
 @demo_cli.command("seed")

@@ -12,12 +12,26 @@ from __future__ import annotations
 import math
 from datetime import date
 from functools import lru_cache
+from itertools import combinations
 
 import jieba
-from sqlalchemy import Select, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 
-from tenants import db
+from tenants import current_tenant, db
 
+from . import termstats
 from .models import CityArticle, ProvinceArticle
 
 # hotline words jieba does not know as one token (用户词典)
@@ -50,7 +64,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _STOP_WORDS = "的 了 吗 呢 啊 我 你 他 她 们 怎么 怎么办 什么 是 在 有 和 就 都 也 还 要 不 没 请问 一下"
 STOP = frozenset(_STOP_WORDS.split())
-OR_CAP = 6
+OR_CAP = 6  # groups in the relaxed levels
+CANDIDATES = 50  # matches ranked per level: a vague query on a large base stays cheap
 
 
 @lru_cache(maxsize=1)
@@ -66,23 +81,55 @@ def segment(text: str) -> list[str]:
 
 def tsv_expression(title: str, keywords: list[str], content: str):
     """The weighted tsvector SQL for one article (evaluated on flush)."""
+    words = lambda text: " ".join(segment(text))  # noqa: E731
+    return tsv_of(words(title), words(" ".join(keywords or [])), words(content))
 
-    def part(text: str, weight: str):
-        return func.setweight(
-            func.to_tsvector("simple", " ".join(segment(text))), literal_column(f"'{weight}'::\"char\"")
-        )
 
-    return part(title, "A").op("||")(part(" ".join(keywords or []), "B")).op("||")(part(content, "C"))
+def tsv_of(title_words, keyword_words, content_words):
+    """Title A / keywords B / content C from already segmented words: values (one article) or
+    columns (a bulk ``INSERT ... SELECT``, bench/kb.py), so every write builds the same vector."""
+
+    def part(words, weight: str):
+        return func.setweight(func.to_tsvector("simple", words), literal_column(f"'{weight}'::\"char\""))
+
+    return part(title_words, "A").op("||")(part(keyword_words, "B")).op("||")(part(content_words, "C"))
+
+
+def _noise(word: str) -> bool:
+    """Punctuation, and single characters that carry no meaning alone (才, 着, 把) unless the
+    vocabulary maps them to an official term (吵 -> 噪声)."""
+    if not any(ch.isalnum() for ch in word):
+        return True
+    return len(word) == 1 and not word.isdigit() and word not in SYNONYMS
+
+
+def query_groups(q: str) -> list[tuple[str, ...]]:
+    """One group per meaningful word of the query (precise segmentation): the word, its official
+    synonyms and the pieces of both (as indexed); any one of a group may match."""
+    _ready()
+    groups: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    for word in (w.strip().lower() for w in jieba.cut(q or "")):
+        if word in STOP or _noise(word):
+            continue
+        group: list[str] = []
+        for synonym in (word, *SYNONYMS.get(word, ())):
+            for piece in (synonym, *segment(synonym)):
+                if piece not in group and piece not in STOP and not _noise(piece):
+                    group.append(piece)
+        if group and not set(group) <= seen:
+            groups.append(tuple(group))
+            seen.update(group)
+    return groups
 
 
 def query_terms(q: str) -> list[str]:
-    terms: list[str] = []
-    for word in segment(q):
-        for synonym in (word, *SYNONYMS.get(word, ())):
-            for piece in (synonym, *segment(synonym)):
-                if piece not in terms and piece not in STOP:
-                    terms.append(piece)
-    return terms
+    """Every term of the query's groups, in order."""
+    return _flat(query_groups(q))
+
+
+def _flat(groups: list[tuple[str, ...]]) -> list[str]:
+    return list(dict.fromkeys(t for g in groups for t in g))
 
 
 def _quote(term: str) -> str:
@@ -115,41 +162,97 @@ def _visible_union(today: date, filters: dict):
     ).subquery()
 
 
-def idf(terms: list[str], today: date, filters: dict) -> dict[str, float]:
+def idf(terms: list[str], today: date | None = None, filters: dict | None = None) -> dict[str, float]:
+    """log((N + 1) / (df + 0.5)) of the terms some article holds (termstats: no row scans)."""
     if not terms:
         return {}
-    u = _visible_union(today, filters)
-    counts = [
-        func.count().filter(u.c.search_tsv.op("@@")(func.to_tsquery("simple", _quote(t)))) for t in terms
-    ]
-    row = db.session.execute(select(func.count(), *counts).select_from(u)).one()
-    n = row[0]
-    return {t: math.log((n + 1) / (df + 0.5)) for t, df in zip(terms, row[1:], strict=True) if df}
+    df, n = termstats.frequencies(terms, [ProvinceArticle.__table__.schema, current_tenant().schema])
+    return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items() if d}
+
+
+def _any(group: tuple[str, ...]) -> str:
+    return "(" + " | ".join(map(_quote, group)) + ")"
+
+
+def _at_least(groups: list[tuple[str, ...]], m: int) -> str:
+    """A tsquery true when at least ``m`` of the groups match (OR of the m-combinations)."""
+    return " | ".join("(" + " & ".join(map(_any, combo)) + ")" for combo in combinations(groups, m))
 
 
 def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filters) -> list[dict]:
-    """Ranked ``{"id", "scope", "title", "score"}`` of the articles this city sees."""
+    """Ranked ``{"id", "scope", "title", "score"}`` of the articles this city sees.
+
+    Every group of the query must match first (AND); when that finds fewer than ``limit``, at
+    least 3, then 2, then 1 of the ``OR_CAP`` rarest groups (a capped OR): each level's hits
+    come after the stricter level's, ranked by the weighted terms of all those groups. One
+    statement runs the levels in order and stops as soon as it has ``limit`` hits.
+    """
     today = today or date.today()
-    weights = idf(query_terms(q), today, filters)
-    if not weights:
+    groups = query_groups(q)
+    weights = idf(_flat(groups), today, filters)
+    groups = [tuple(t for t in g if t in weights) for g in groups]
+    groups = [g for g in groups if g]
+    if not groups:
         return []
-    ranked = sorted(weights, key=weights.get, reverse=True)
-    hits = _run(" & ".join(map(_quote, ranked)), today, filters, limit)
-    if len(hits) < limit:
-        seen = {(h["scope"], h["id"]) for h in hits}
-        more = _run(" | ".join(map(_quote, ranked[:OR_CAP])), today, filters, limit)
-        hits += [h for h in more if (h["scope"], h["id"]) not in seen][: limit - len(hits)]
-    return hits
+    top = sorted(groups, key=lambda g: max(weights[t] for t in g), reverse=True)[:OR_CAP]
+    levels = [" & ".join(map(_any, groups))]
+    levels += [_at_least(top, m) for m in (3, 2, 1) if m < len(groups) and m <= len(top)]
+    stmt = _statement(today, tuple(sorted(filters.items())), len(levels))
+    params = {f"m{n}": match for n, match in enumerate(levels)}
+    params |= {"rank_by": " | ".join(map(_any, top)), "limit": limit}
+    rows = sorted(db.session.execute(stmt, params), key=lambda r: (r.level, -r.score, r.scope, r.id))
+    return [{"id": r.id, "scope": r.scope, "title": r.title, "score": r.score} for r in rows]
 
 
-def _run(tsquery: str, today: date, filters: dict, limit: int) -> list[dict]:
-    u = _visible_union(today, filters)
-    query = func.to_tsquery("simple", tsquery)
-    rank = func.ts_rank_cd(u.c.search_tsv, query).label("score")
-    stmt: Select = (
-        select(u.c.id, u.c.scope, u.c.title, rank)
-        .where(u.c.search_tsv.op("@@")(query))
-        .order_by(rank.desc(), u.c.id)
-        .limit(limit)
-    )
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
+@lru_cache(maxsize=64)
+def _statement(today: date, filters: tuple, levels: int) -> Select:
+    """The levels as one ``UNION ALL`` under a LIMIT (PostgreSQL runs the parts in order and stops
+    when it has enough): level n takes at most ``CANDIDATES`` articles matching ``m<n>`` and not
+    the level before (the levels are nested), ranked by ``rank_by``. Terms are bound at execution,
+    so the statement is built once per day, filter set and level count."""
+    u = _visible_union(today, dict(filters))
+    tsquery = lambda name: func.to_tsquery("simple", bindparam(name, type_=String))  # noqa: E731
+    limit = bindparam("limit", type_=Integer)
+    parts = []
+    for n in range(levels):
+        matches = lambda name: u.c.search_tsv.op("@@", return_type=Boolean)(tsquery(name))  # noqa: E731
+        cond = [matches(f"m{n}")]
+        if n:
+            cond.append(~matches(f"m{n - 1}"))
+        found = select(u.c.id, u.c.scope, u.c.title, u.c.search_tsv).where(*cond).limit(CANDIDATES).subquery()
+        rank = func.ts_rank_cd(found.c.search_tsv, tsquery("rank_by"))
+        part = select(
+            found.c.id, found.c.scope, found.c.title, rank.label("score"), literal(n).label("level")
+        )
+        parts.append(part.order_by(rank.desc(), found.c.scope, found.c.id).limit(limit).subquery().select())
+    return select(union_all(*parts).subquery()).limit(limit)
+
+
+class ModeUnavailable(LookupError):
+    """Dense or fused search asked for where it is not possible (not installed, no vectors)."""
+
+
+MODES = ("keyword", "dense", "fused")
+
+
+def ranked(q: str, *, mode: str = "keyword", limit: int = 5, **kwargs) -> list[tuple[str, int]]:
+    """Article keys ``(scope, id)`` best first, one mode at a time (bench/kb.py compares them).
+
+    ``dense`` and ``fused`` come from ``app/knowledge/dense.py`` (``dense_search`` answers None
+    when it has no vectors); ``ModeUnavailable`` when they cannot run here.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode is one of {', '.join(MODES)}")
+    if mode == "keyword":
+        hits = keyword_search(q, limit=limit, **kwargs)
+    else:
+        try:
+            from . import dense
+        except ImportError as exc:
+            raise ModeUnavailable(f"{mode} search is not installed here") from exc
+        hits = dense.dense_search(q, limit=limit, **kwargs)  # fused alone would fall back quietly
+        if hits is None:
+            raise ModeUnavailable("no article vectors here (dense search needs them)")
+        if mode == "fused":
+            hits = dense.fused_search(q, limit=limit, **kwargs)
+    return [(h["scope"], h["id"]) for h in hits]
