@@ -102,23 +102,30 @@ def _live(model, today: date, filters: dict):
     return cond
 
 
-def _visible_union(today: date, filters: dict):
+def visible_union(today: date, filters: dict, ids: dict[str, list[int]] | None = None):
+    """What this city sees: published, in-validity province articles it does not override plus
+    its own, under the filters; ``ids`` ({"province": [...], "city": [...]}) narrows to those."""
     overridden = select(CityArticle.overrides_id).where(
         CityArticle.overrides_id.isnot(None), CityArticle.state == "published"
     )
     cols = lambda m, scope: (m.id, m.title, m.search_tsv, literal(scope).label("scope"))  # noqa: E731
+    only = lambda m, scope: [] if ids is None else [m.id.in_(ids.get(scope) or [])]  # noqa: E731
     return union_all(
         select(*cols(ProvinceArticle, "province")).where(
-            *_live(ProvinceArticle, today, filters), ProvinceArticle.id.not_in(overridden)
+            *_live(ProvinceArticle, today, filters),
+            ProvinceArticle.id.not_in(overridden),
+            *only(ProvinceArticle, "province"),
         ),
-        select(*cols(CityArticle, "city")).where(*_live(CityArticle, today, filters)),
+        select(*cols(CityArticle, "city")).where(
+            *_live(CityArticle, today, filters), *only(CityArticle, "city")
+        ),
     ).subquery()
 
 
 def idf(terms: list[str], today: date, filters: dict) -> dict[str, float]:
     if not terms:
         return {}
-    u = _visible_union(today, filters)
+    u = visible_union(today, filters)
     counts = [
         func.count().filter(u.c.search_tsv.op("@@")(func.to_tsquery("simple", _quote(t)))) for t in terms
     ]
@@ -143,7 +150,7 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
 
 
 def _run(tsquery: str, today: date, filters: dict, limit: int) -> list[dict]:
-    u = _visible_union(today, filters)
+    u = visible_union(today, filters)
     query = func.to_tsquery("simple", tsquery)
     rank = func.ts_rank_cd(u.c.search_tsv, query).label("score")
     stmt: Select = (
