@@ -42,10 +42,10 @@ class _Vectors:
         self.count = 0
         self.row: dict[int, int] = {}
 
-    def refresh(self, province: bool) -> tuple[np.ndarray, np.ndarray]:
-        _, emb, counter = embedding.tables(province)
-        head = db.session.execute(select(counter.started_at, counter.seq).where(counter.id == 1)).first()
-        started, seq = head if head else (None, 0)
+    def refresh(self, province: bool, head: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The scope's (ids, matrix) as of ``head``, its counter row (started_at, seq)."""
+        _, emb, _ = embedding.tables(province)
+        started, seq = head[0], head[1] or 0
         with self.lock:
             if (started, seq) != self.stamp:
                 if started != self.stamp[0]:
@@ -88,6 +88,19 @@ def _vectors(key: str) -> _Vectors:
 SCOPES = ("province", "city")
 
 
+def _heads() -> tuple:
+    """Both scopes' counter rows in one round trip: (province started_at, seq, city started_at, seq)."""
+    cols = []
+    for province in (True, False):
+        counter = embedding.tables(province)[2]
+        one = counter.id == 1
+        cols += [
+            select(counter.started_at).where(one).scalar_subquery(),
+            select(counter.seq).where(one).scalar_subquery(),
+        ]
+    return tuple(db.session.execute(select(*cols)).one())
+
+
 def _scored(q: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(cosine, scope index, id) of every embedded article of both scopes; None when this city
     has no vectors at all or the model cannot load (callers fall back to keywords)."""
@@ -96,9 +109,10 @@ def _scored(q: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     except embedding.ModelUnavailable as exc:
         log.warning("dense search unavailable: %s", exc)
         return None
+    heads = _heads()
     sims, scopes, ids = [], [], []
     for n, key in enumerate(("province", current_tenant().schema)):
-        got_ids, matrix = _vectors(key).refresh(n == 0)
+        got_ids, matrix = _vectors(key).refresh(n == 0, heads[2 * n : 2 * n + 2])
         sims.append(matrix @ vector)
         scopes.append(np.full(len(got_ids), n, np.int8))
         ids.append(got_ids)

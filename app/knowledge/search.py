@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 
 import jieba
-from sqlalchemy import Select, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import ARRAY, BigInteger, Select, any_, func, literal, literal_column, or_, select, union_all
 
 from tenants import db
 
@@ -109,7 +109,10 @@ def visible_union(today: date, filters: dict, ids: dict[str, list[int]] | None =
         CityArticle.overrides_id.isnot(None), CityArticle.state == "published"
     )
     cols = lambda m, scope: (m.id, m.title, m.search_tsv, literal(scope).label("scope"))  # noqa: E731
-    only = lambda m, scope: [] if ids is None else [m.id.in_(ids.get(scope) or [])]  # noqa: E731
+
+    def only(m, scope: str) -> list:  # = ANY(array): one bound parameter, not one per id
+        return [] if ids is None else [m.id == any_(literal(ids.get(scope) or [], ARRAY(BigInteger)))]
+
     return union_all(
         select(*cols(ProvinceArticle, "province")).where(
             *_live(ProvinceArticle, today, filters),
