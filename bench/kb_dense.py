@@ -126,10 +126,37 @@ def summary(rows: list[dict]) -> str:
     return f"n={n:3d} recall@5 {r5:.3f} MRR {mrr:.3f}"
 
 
+def fusion_grid(queries: list[dict], ids: dict) -> None:
+    """The fusion grid on the tuning queries only (held-out ones are never looked at here)."""
+    from app.knowledge import dense
+    from app.knowledge.search import keyword_search
+
+    lists = []
+    for q in queries:
+        relevant = {ids[t] for t in q["relevant"] if t in ids}
+        if q.get("heldout") or not relevant:
+            continue
+        lists.append((relevant, keyword_search(q["q"], limit=30), dense.dense_search(q["q"], limit=30) or []))
+    for margin in (None, 0.04, 0.03, 0.02, 0.015, 0.01):
+        for w in (1.0, 0.5, 0.3, 0.1):
+            r5 = mrr = 0.0
+            for relevant, kw, dn in lists:
+                near = [h for h in dn if margin is None or h["score"] >= dn[0]["score"] - margin]
+                got = [(h["scope"], h["id"]) for h in dense.fuse([kw, near], 10, weights=(w, 1.0))]
+                rank = next((n for n, key in enumerate(got, start=1) if key in relevant), None)
+                r5 += rank is not None and rank <= 5
+                mrr += 1 / rank if rank else 0
+            n = len(lists)
+            print(
+                f"  tune: dense margin {margin} keyword weight {w:.1f}: recall@5 {r5 / n:.3f} MRR {mrr / n:.3f}"
+            )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench kb_dense")
     parser.add_argument("--source", type=Path, default=ROOT)
     parser.add_argument("--misses", action="store_true", help="list the tuning queries missed at 5")
+    parser.add_argument("--tune", action="store_true", help="the fusion grid on the tuning queries")
     args = parser.parse_args(argv)
     articles, queries = load(args.source)
     from app import create_app
@@ -149,6 +176,8 @@ def main(argv: list[str]) -> int:
                 per = embed(ROOT / "instance/kb_vectors.npz")
                 print(f"kb_dense: {len(ids)} articles, {len(queries)} queries"
                       + (f"; embedded new passages at {per:.2f} s each" if per else "; vectors from cache"))  # fmt: skip
+                if args.tune:
+                    fusion_grid(queries, ids)
                 fused_tune = 0.0
                 for mode in MODES:
                     rows = evaluate(queries, ids, mode)["rows"]
