@@ -67,6 +67,12 @@ def test_fusion_order():
     assert [h["title"] for h in fused] == ["a", "c", "b", "d"]
     assert fused[0]["score"] == round(1 / 61 + 1 / 63, 6)
     assert [h["title"] for h in dense.fuse([[a], []], limit=1)] == ["a"]
+    # fused(): dense matches within the margin of the best are fused with the (lighter) keyword
+    # list; a farther dense match only fills the room left, after the keyword-only ones
+    near, far = a | {"score": 0.90}, d | {"score": 0.90 - dense.DENSE_MARGIN - 0.01}
+    c2 = c | {"score": 0.895}
+    got = dense.fused([b, c], [near, c2, far], limit=4)
+    assert [h["title"] for h in got] == ["c", "a", "b", "d"] and got[-1]["score"] == 0.0
 
 
 def test_fused_search_adds_what_keywords_miss_and_degrades_without_embeddings(clean):  # noqa: F811
