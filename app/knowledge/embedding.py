@@ -40,6 +40,7 @@ QUERY_CHARS = 100  # an order's whole text would take a second to embed; its sta
 BATCH = 16  # passages per engine call
 JOB_IDS = 50  # articles per embedding job (well inside rq's job timeout)
 CATCH_UP_SECONDS = 120  # one catch-up job's budget; the next run goes on
+QUEUE = "embeddings"  # its own queue: CPU-heavy, scaled apart (docs/architecture.md §6)
 
 
 class ModelUnavailable(RuntimeError):
@@ -185,7 +186,7 @@ def schedule(ids: list[int], *, province: bool) -> None:
         try:
             for start in range(0, len(ids), JOB_IDS):
                 chunk = list(ids[start : start + JOB_IDS])
-                enqueue(embed, chunk, province=province, queue_name="reports", tenant=slug)
+                enqueue(embed, chunk, province=province, queue_name=QUEUE, tenant=slug)
         except redis.RedisError as exc:
             log.warning("embedding jobs for %s not enqueued (%s); the catch-up will embed them", slug, exc)
 
@@ -205,7 +206,7 @@ def catch_up_all() -> int:
             f"hotline:kb-embed:{slug or 'province'}", 1, nx=True, ex=CATCH_UP_SECONDS
         ):
             return False
-        enqueue(catch_up, province=slug is None, queue_name="reports", tenant=slug)
+        enqueue(catch_up, province=slug is None, queue_name=QUEUE, tenant=slug)
         return True
 
     return one(None) + for_each_tenant(one)

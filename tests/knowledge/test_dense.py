@@ -106,6 +106,9 @@ def test_search_api_modes(client, auth_headers, clean):  # noqa: F811
         assert resp.status_code == 200 and resp.headers["X-Search-Mode"] == mode
         assert titles(resp.get_json()) == ["相邻房屋渗漏纠纷的处理"]
     assert client.get(url, query_string={"q": "滴水", "mode": "vector"}, headers=agent).status_code == 422
+    for odd in ("\x00滴水", "😀" * 200, "   ", "' OR 1=1 --", "\u202e漏水"):
+        resp = client.get(url, query_string={"q": odd}, headers=agent)
+        assert resp.status_code in (200, 400, 422), (odd, resp.status_code)
     resp = client.get(url, query_string={"q": "楼上往我家天花板滴水"}, headers=auth_headers("agent@tangshan"))
     assert resp.status_code == 403
     tangshan = "/api/v1/tenants/tangshan/kb/search"

@@ -20,7 +20,7 @@ def vectors(model) -> dict[int, int]:
 
 
 def run_worker(services) -> None:
-    result = burst_worker(services, "reports", timeout=300)
+    result = burst_worker(services, "embeddings", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -48,7 +48,7 @@ def test_catch_up_and_backfill_embed_what_is_missing(services, cli, clean):  # n
         rows = service.create_many(EDIT_CITY, [fields(), fields(), fields()], province=False)
         db.session.commit()
         ids = {r.id: 1 for r in rows}
-        queue("reports").empty()  # the jobs were lost: the catch-up finds the work
+        queue("embeddings").empty()  # the jobs were lost: the catch-up finds the work
         assert embedding.missing(False) == sorted(ids)
     redis_client.conn.delete(
         "hotline:kb-embed:province", "hotline:kb-embed:shijiazhuang", "hotline:kb-embed:tangshan"
@@ -69,7 +69,7 @@ def test_catch_up_and_backfill_embed_what_is_missing(services, cli, clean):  # n
 
 def test_a_failed_embedding_job_is_recorded_not_swallowed(services, clean):  # noqa: F811
     job = enqueue(
-        embedding.embed, ["not-an-id"], province=True, queue_name="reports", tenant=None, retry=None
+        embedding.embed, ["not-an-id"], province=True, queue_name="embeddings", tenant=None, retry=None
     )
     run_worker(services)
     job = Job.fetch(job.id, connection=redis_client.conn)
