@@ -184,8 +184,8 @@ def fuse(
 
 
 def fused_search(q: str, *, limit: int = 10, today: date | None = None, **filters) -> list[dict]:
-    """Keyword and dense results fused by reciprocal rank (k=60); keywords alone when dense
-    search is not possible here."""
+    """Keyword and dense results fused by weighted reciprocal rank (k=60, see ``fused``);
+    keywords alone when dense search is not possible here."""
     return search(q, mode="fused", limit=limit, today=today, **filters)[0]
 
 

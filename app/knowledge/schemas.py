@@ -119,7 +119,10 @@ class SearchHitSchema(Schema):
     title = fields.String(dump_only=True)
     score = fields.Float(
         dump_only=True,
-        metadata={"description": "keyword: ts_rank_cd; dense: cosine; fused: sum of 1/(60 + rank)"},
+        metadata={
+            "description": "keyword: ts_rank_cd; dense: cosine; fused: weighted sum of 1/(60 + rank), "
+            "0 for a further dense match"
+        },
     )
 
 
