@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.auth.policy import allowed, require
 from app.errors import DomainError, NotFound
-from app.knowledge import feedback, search, service
+from app.knowledge import dense, feedback, service
 from app.knowledge.models import MATERIAL_TYPES, CityArticle, ProvinceArticle
 from app.knowledge.schemas import FeedbackInSchema, SearchQuerySchema
 from app.knowledge.search_api import SUGGESTIONS
@@ -127,7 +127,7 @@ def suggestions(text: str) -> list[dict]:
     text = " ".join((text or "").split())
     if len(text) < 2:
         return []
-    return hydrate(search.keyword_search(text[:500], limit=SUGGESTIONS))
+    return hydrate(dense.fused_search(text[:500], limit=SUGGESTIONS))
 
 
 def parse_cite(value: str | None) -> tuple[str, int] | None:
@@ -176,7 +176,7 @@ def search_page():
         raise DomainError("invalid search: " + ", ".join(sorted(exc.messages)), status=400) from exc
     q = args.pop("q", "")
     limit = args.pop("limit")
-    results = hydrate(search.keyword_search(q, limit=max(limit, 20), **args)) if q else []
+    results = hydrate(dense.search(q, limit=max(limit, 20), **args)[0]) if q else []
     latest = [] if q else _latest()
     return render_template(
         "kb/search.html",

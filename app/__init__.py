@@ -275,6 +275,7 @@ def _register_schedule() -> None:
     every("app.audit.service.seal_all", queue="default", seconds=15)
     every("app.province.facts.fold", queue="reports", seconds=5)
     every("app.knowledge.validity.run_daily", queue="default", cron="10 0 * * *")  # 知识有效期
+    every("app.knowledge.embedding.catch_up_all", queue="embeddings", seconds=600)  # vectors a job missed
     every("app.exports.service.purge_expired", queue="reports", cron="17 * * * *")  # expired export files
 
 
@@ -288,6 +289,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    from .knowledge.cli import kb_cli
+
+    app.cli.add_command(kb_cli)
     from .province.cli import province_cli
 
     app.cli.add_command(province_cli)

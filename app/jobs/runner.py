@@ -24,7 +24,7 @@ from ..logs import job_context
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("default", "sla", "outbox", "reports")
+QUEUES = ("default", "sla", "outbox", "reports", "embeddings")
 DEFAULT_RETRY = Retry(max=3, interval=[5, 30, 120])
 
 _app: Flask | None = None

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,3 +95,44 @@ class Feedback(TenantBase):
     helped: Mapped[bool] = mapped_column(Boolean)
     given_by: Mapped[str] = mapped_column(String(128))
     given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class _EmbeddingColumns:
+    """An article's dense vector (docs/knowledge.md, "Dense retrieval"): written by the embedding
+    job only, never at request time; ``seq`` is the scope's counter value of the write, so a
+    process's cache fetches only what is newer than what it holds."""
+
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)  # the article version embedded
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32 little-endian, L2-normalised
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class _CounterColumns:
+    """One row: the last ``seq`` given. Writers bump it with an upsert (a row lock held to their
+    commit), so embeddings commit in ``seq`` order; ``started_at`` changes when the row is made
+    anew (the table emptied), which tells a cache to start over."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+
+
+class ProvinceEmbedding(_EmbeddingColumns, ProvinceBase):
+    __tablename__ = "kb_embeddings"
+
+
+class ProvinceEmbeddingCounter(_CounterColumns, ProvinceBase):
+    __tablename__ = "kb_embedding_counter"
+
+
+class CityEmbedding(_EmbeddingColumns, TenantBase):
+    __tablename__ = "kb_embeddings"
+
+
+class CityEmbeddingCounter(_CounterColumns, TenantBase):
+    __tablename__ = "kb_embedding_counter"

@@ -102,13 +102,28 @@ class SearchQuerySchema(Schema):
         load_default=True, metadata={"description": "false: include expired validity dates"}
     )
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+    mode = fields.String(
+        load_default="fused",
+        validate=validate.OneOf(("keyword", "dense", "fused")),
+        metadata={
+            "description": "keyword (segmented full text), dense (embeddings) or fused (both, by "
+            "reciprocal rank); dense and fused answer as keyword while this city has no embeddings",
+            "example": "fused",
+        },
+    )
 
 
 class SearchHitSchema(Schema):
     id = fields.Integer(dump_only=True)
     scope = fields.String(dump_only=True, metadata={"description": "province or city"})
     title = fields.String(dump_only=True)
-    score = fields.Float(dump_only=True)
+    score = fields.Float(
+        dump_only=True,
+        metadata={
+            "description": "keyword: ts_rank_cd; dense: cosine; fused: weighted sum of 1/(60 + rank), "
+            "0 for a further dense match"
+        },
+    )
 
 
 class SuggestQuerySchema(Schema):

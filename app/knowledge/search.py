@@ -16,10 +16,13 @@ from itertools import combinations
 
 import jieba
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     Boolean,
     Integer,
     Select,
     String,
+    any_,
     bindparam,
     func,
     literal,
@@ -149,16 +152,26 @@ def _live(model, today: date, filters: dict):
     return cond
 
 
-def _visible_union(today: date, filters: dict):
+def visible_union(today: date, filters: dict, ids: dict[str, list[int]] | None = None):
+    """What this city sees: published, in-validity province articles it does not override plus
+    its own, under the filters; ``ids`` ({"province": [...], "city": [...]}) narrows to those."""
     overridden = select(CityArticle.overrides_id).where(
         CityArticle.overrides_id.isnot(None), CityArticle.state == "published"
     )
     cols = lambda m, scope: (m.id, m.title, m.search_tsv, literal(scope).label("scope"))  # noqa: E731
+
+    def only(m, scope: str) -> list:  # = ANY(array): one bound parameter, not one per id
+        return [] if ids is None else [m.id == any_(literal(ids.get(scope) or [], ARRAY(BigInteger)))]
+
     return union_all(
         select(*cols(ProvinceArticle, "province")).where(
-            *_live(ProvinceArticle, today, filters), ProvinceArticle.id.not_in(overridden)
+            *_live(ProvinceArticle, today, filters),
+            ProvinceArticle.id.not_in(overridden),
+            *only(ProvinceArticle, "province"),
         ),
-        select(*cols(CityArticle, "city")).where(*_live(CityArticle, today, filters)),
+        select(*cols(CityArticle, "city")).where(
+            *_live(CityArticle, today, filters), *only(CityArticle, "city")
+        ),
     ).subquery()
 
 
@@ -210,7 +223,7 @@ def _statement(today: date, filters: tuple, levels: int) -> Select:
     when it has enough): level n takes at most ``CANDIDATES`` articles matching ``m<n>`` and not
     the level before (the levels are nested), ranked by ``rank_by``. Terms are bound at execution,
     so the statement is built once per day, filter set and level count."""
-    u = _visible_union(today, dict(filters))
+    u = visible_union(today, dict(filters))
     tsquery = lambda name: func.to_tsquery("simple", bindparam(name, type_=String))  # noqa: E731
     limit = bindparam("limit", type_=Integer)
     parts = []

@@ -12,10 +12,11 @@ from ..auth.scope import restrict
 from ..errors import DomainError, NotFound
 from ..orders.models import Order
 from ..tenancy.scope import tenant_blueprint
-from . import feedback, search
+from . import dense, feedback
 from .schemas import FeedbackInSchema, SearchHitSchema, SearchQuerySchema, SuggestQuerySchema, UsageSchema
 
 SUGGESTIONS = 5
+MODE_HEADER_DOC = "the mode that answered: as asked, or keyword while dense search is not possible"
 
 suggest_blp = tenant_blueprint(
     "city_kb_suggest",
@@ -41,16 +42,21 @@ blp = tenant_blueprint(
 class Search(MethodView):
     @requires("kb.read")
     @blp.arguments(SearchQuerySchema(), location="query")
-    @blp.response(200, SearchHitSchema(many=True))
+    @blp.response(
+        200, SearchHitSchema(many=True), headers={"X-Search-Mode": {"description": MODE_HEADER_DOC}}
+    )
     def get(self, args):
         """Search by what the caller said, best first.
 
-        Colloquial words are expanded to official terms; all terms must match first, then the
-        rarest few may. Drafts, other cities' articles and province articles this city overrides
-        are never returned. Filters: material type, category prefix, issuing unit, validity.
+        `mode=keyword`: colloquial words are expanded to official terms; all terms must match
+        first, then the rarest few may. `dense`: nearest article embeddings. `fused` (default):
+        both lists by reciprocal rank. Drafts, other cities' articles and province articles this
+        city overrides are never returned. Filters: material type, category prefix, issuing
+        unit, validity. The `X-Search-Mode` header tells the mode that answered.
         """
-        q, limit = args.pop("q"), args.pop("limit")
-        return search.keyword_search(q, limit=limit, **args)
+        q, limit, mode = args.pop("q"), args.pop("limit"), args.pop("mode")
+        hits, served = dense.search(q, mode=mode, limit=limit, **args)
+        return hits, {"X-Search-Mode": served}
 
 
 @suggest_blp.route("")
@@ -62,7 +68,7 @@ class Suggest(MethodView):
         """The top 5 articles for an order's content (`order_id`) or typed text (`text`).
 
         Give one of the two. An order is read with the caller's own order scope (404 when it is
-        not reachable); the same visibility as search applies.
+        not reachable); the same visibility as search applies, and the fused ranking.
         """
         if "order_id" in args:
             stmt = restrict(current_principal(), "orders.read").where(Order.id == args["order_id"])
@@ -74,7 +80,7 @@ class Suggest(MethodView):
             text = args["text"]
         else:
             raise DomainError("give order_id or text", errors={"text": ["order_id or text"]}, status=422)
-        return search.keyword_search(text[:500], limit=SUGGESTIONS)
+        return dense.fused_search(text[:500], limit=SUGGESTIONS)
 
 
 @feedback_blp.route("")

@@ -19,6 +19,7 @@ from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
 
 __all__ = ["NotFound"]
+from . import embedding
 from .models import MATERIAL_TYPES, CityArticle, CityArticleVersion, ProvinceArticle, ProvinceArticleVersion
 from .search import tsv_expression
 from .taxonomy import is_leaf
@@ -95,6 +96,7 @@ def create(principal: Principal, *, province: bool, overrides_id: int | None = N
     db.session.flush()
     db.session.add(_first_version(version_model, row, principal))
     db.session.flush()
+    embedding.schedule([row.id], province=province)
     return row
 
 
@@ -142,6 +144,7 @@ def create_many(principal: Principal, items: list[dict], *, province: bool, subm
     db.session.flush()
     db.session.add_all(_first_version(version_model, r, principal) for r in rows)
     db.session.flush()
+    embedding.schedule([r.id for r in rows], province=province)
     return rows
 
 
@@ -179,6 +182,7 @@ def update(principal: Principal, article_id: int, *, province: bool, **fields) -
         )
     )
     db.session.flush()
+    embedding.schedule([row.id], province=province)
     return row
 
 

@@ -21,7 +21,9 @@ def pod(workload) -> dict:
 
 def test_one_worker_deployment_per_enabled_group(render, prod_values):
     values = setting(
-        prod_values, "workers.bulk", {"enabled": True, "queues": ["reports", "sla"], "replicas": 3}
+        prod_values,
+        "workers.bulk",
+        {"enabled": True, "queues": ["reports", "embeddings", "sla"], "replicas": 3},
     )
     rendered = render(setting(values, "workers.reports.enabled", False))
     workers = {
@@ -29,7 +31,7 @@ def test_one_worker_deployment_per_enabled_group(render, prod_values):
     }
     assert set(workers) == {"hotline-worker-default", "hotline-worker-sla", "hotline-worker-bulk"}
     bulk = workers["hotline-worker-bulk"]
-    assert command(bulk) == ["flask", "--app", "wsgi", "worker", "--queues", "reports,sla"]
+    assert command(bulk) == ["flask", "--app", "wsgi", "worker", "--queues", "reports,embeddings,sla"]
     assert bulk["spec"]["replicas"] == 3
     assert command(workers["hotline-worker-default"])[-1] == "default,outbox"
     # rq finishes the running job on SIGTERM: the grace period covers rq's 180 s default timeout

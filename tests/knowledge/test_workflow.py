@@ -48,7 +48,14 @@ def clean(app_ctx, two_tenants):
     yield
     with db.engine.begin() as conn:
         for schema in ("province", "t_shijiazhuang", "t_tangshan"):
-            for table in ("kb_article_versions", "kb_articles", "kb_feedback"):
+            tables = (
+                "kb_article_versions",
+                "kb_articles",
+                "kb_feedback",
+                "kb_embeddings",
+                "kb_embedding_counter",
+            )
+            for table in tables:
                 if schema == "province" and table == "kb_feedback":
                     continue
                 conn.execute(text(f'DELETE FROM "{schema}".{table}'))

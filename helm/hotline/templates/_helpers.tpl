@@ -131,7 +131,7 @@ app/jobs/runner.py's QUEUES (tests/helm checks it).
 {{- $queues = concat $queues $group.queues }}
 {{- end }}
 {{- end }}
-{{- range list "default" "sla" "outbox" "reports" }}
+{{- range list "default" "sla" "outbox" "reports" "embeddings" }}
 {{- if not (has . $queues) }}
 {{- fail (printf "workers: no enabled worker group consumes the %q queue (add it to a group's queues)" .) }}
 {{- end }}
