@@ -64,6 +64,7 @@ class Outgoing:
     answers: list = field(default_factory=list)  # (status, body) of each attempt
     done: bool = False
     duplicated: bool = False
+    after: str | None = None  # a handover's steps wait until 12345 has answered the handover
 
 
 class Simulator:
@@ -169,7 +170,7 @@ class Simulator:
     def _new_id(self, entry: Entry) -> str:
         return f"{entry.platform}-{datetime.now(UTC):%Y%m%d}-{next(self._seq):05d}{uuid.uuid4().hex[:4]}"
 
-    def _steps(self, entry: Entry, incident_id: str, statuses: list[str], tag: str, number=None) -> None:
+    def _steps(self, entry: Entry, incident_id: str, statuses: list[str], tag: str, number=None, after=None):
         """Queue the platform's steps on an incident (each names our order, so any order is fine)."""
         path = f"/api/v1/integrations/emergency/{entry.tenant}/incidents/{incident_id}/status"
         for i, status in enumerate(statuses, start=1):
@@ -185,7 +186,7 @@ class Simulator:
                 ext=ext,
                 at=at,
             )
-            self._queue(entry, path, doc)
+            self._queue(entry, path, doc, after)
 
     def _open_incident(self, entry: Entry, doc: dict, message_id: str) -> None:
         number = doc["hotline12345"].get("orderNumber")
@@ -217,13 +218,13 @@ class Simulator:
                 {**prologue("loc-1", f"{entry.platform}.{entry.tenant}", now_iso()), **loc}
             ]
         self._queue(entry, f"/api/v1/integrations/emergency/{entry.tenant}/incidents", doc)
-        self._steps(entry, incident_id, list(data.get("statuses") or []), "p")
+        self._steps(entry, incident_id, list(data.get("statuses") or []), "p", after=message_id)
         return {"incident_id": incident_id, "message_id": message_id}
 
     # -- outgoing -----------------------------------------------------------------------------
-    def _queue(self, entry: Entry, path: str, doc: dict) -> None:
+    def _queue(self, entry: Entry, path: str, doc: dict, after: str | None = None) -> None:
         with self.lock:
-            self.outgoing.append(Outgoing(entry, path, doc, doc["hotline12345"]["messageId"]))
+            self.outgoing.append(Outgoing(entry, path, doc, doc["hotline12345"]["messageId"], after=after))
         self._wake.set()
 
     def _token(self, entry: Entry) -> str:
@@ -271,7 +272,10 @@ class Simulator:
             self._wake.wait(0.2)
             self._wake.clear()
             with self.lock:
-                pending = [o for o in self.outgoing if not o.done]
+                answered = {o.message_id for o in self.outgoing if o.done and 200 <= o.answers[-1][0] < 300}
+                pending = [
+                    o for o in self.outgoing if not o.done and (o.after is None or o.after in answered)
+                ]
                 if self.settings["reorder"]:
                     self.rng.shuffle(pending)
                 dup = float(self.settings["duplicate_rate"])

@@ -209,7 +209,10 @@ def test_waiting_lines_show_the_head_and_why_it_waits(orders, client, auth_heade
         line = next(r for r in resp.get_json() if r["destination"] == "emergency:122")
         assert line["tenant"] == SJZ and line["pending"] >= 1
         assert line["head"]["topic"] == "order.escalated" and line["head"]["adapter_missing"] is False
-        assert line["head"]["attempts"] >= 1 and "no endpoint configured for the 122" in line["head"]["last_error"]
+        assert (
+            line["head"]["attempts"] >= 1
+            and "no endpoint configured for the 122" in line["head"]["last_error"]
+        )
 
 
 def test_outbox_operations_are_documented_with_examples(client):
