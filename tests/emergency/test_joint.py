@@ -40,9 +40,15 @@ def test_police_dispatched_and_12345_dispatching_see_each_others_steps(
     orders.ok(oid, "accept", "handler.sthjj")
     relay_in()
     assert [s["status"] for s in sim.state()["statuses"][incident]] == ["dispatched", "signed_for"]
-    links = client.get(f"{EMERGENCY}/orders/{oid}/links", headers=auth_headers(f"dispatcher@{SJZ}")).get_json()
+    links = client.get(
+        f"{EMERGENCY}/orders/{oid}/links", headers=auth_headers(f"dispatcher@{SJZ}")
+    ).get_json()
     assert len(links) == 1
-    assert (links[0]["direction"], links[0]["incident_id"], links[0]["police_dispatched"]) == ("in", incident, True)
+    assert (links[0]["direction"], links[0]["incident_id"], links[0]["police_dispatched"]) == (
+        "in",
+        incident,
+        True,
+    )
     assert links[0]["remote_status"] == "closed"  # 110's scene is closed; 12345's order goes on
     assert orders.get(oid).get_json()["status"] == "in_progress"
 
@@ -54,11 +60,15 @@ def test_three_way_call_and_first_receiver_are_recorded_on_the_order(
     agent = auth_headers(f"agent@{SJZ}")
     url = f"{EMERGENCY}/orders/{o['id']}"
     call = client.post(
-        f"{url}/three-way-call", json={"platform": "110", "outcome": "unclear", "note": "三方通话未能明确"}, headers=agent
+        f"{url}/three-way-call",
+        json={"platform": "110", "outcome": "unclear", "note": "三方通话未能明确"},
+        headers=agent,
     )
     assert call.status_code == 200, call.get_json()
     assert call.get_json()["three_way_call_note"] == "三方通话未能明确"
-    first = client.post(f"{url}/first-receiver", json={"platform": "110", "reason": "职责仍不明确"}, headers=agent)
+    first = client.post(
+        f"{url}/first-receiver", json={"platform": "110", "reason": "职责仍不明确"}, headers=agent
+    )
     assert first.status_code == 200 and first.get_json()["first_receiver"] == "12345"  # 12345 took the call
     kinds = [e["action"] for e in timeline(o["id"])]
     assert "emergency.three_way_call" in kinds and "emergency.first_receiver" in kinds
