@@ -56,7 +56,8 @@ def simulator_config(url: str, out: str, tenants: str) -> None:
     if settings.is_production:
         raise click.ClickException("the emergency simulator is for development and tests only")
     hotline = settings.public_url.rstrip("/")
-    token_url = f"{hotline}/idp/realms/{settings.keycloak_realm}/protocol/openid-connect/token"
+    idp = (settings.keycloak_url or f"{hotline}/idp").rstrip("/")
+    token_url = f"{idp}/realms/{settings.keycloak_realm}/protocol/openid-connect/token"
     entries = []
     for slug in [s for s in tenants.split(",") if s] or active_tenants():
         with tenant_context(slug):

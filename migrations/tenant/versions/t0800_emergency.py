@@ -1,7 +1,7 @@
 """Emergency linkage (110/119/120/122): platform settings, incident links, inbound messages, class map.
 
 Revision ID: t0800
-Revises: t0750
+Revises: t0600
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "t0800"
-down_revision = "t0750"
+down_revision = "t0600"
 branch_labels = None
 depends_on = None
 
