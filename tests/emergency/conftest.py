@@ -89,13 +89,14 @@ def sim(app, entries):
 
 
 @pytest.fixture
-def relay_in(app_ctx, two_tenants):
-    """relay_in(tenant=SJZ) -> delivered count of one in-process relay of that city."""
+def relay_in(app, two_tenants):
+    """relay_in(tenant=SJZ) -> delivered count of one in-process relay of that city (in an app
+    context of its own: a test-wide one would be shared by the test client's requests)."""
     from app.outbox.service import relay
     from tenants import tenant_context
 
     def run(tenant: str = SJZ) -> int:
-        with tenant_context(tenant):
+        with app.app_context(), tenant_context(tenant):
             return relay()
 
     return run

@@ -14,7 +14,7 @@ def _sent_done(sim, path_part: str, count: int = 1):
 
 
 def test_an_escalation_reaches_110_and_every_status_comes_back_to_the_timeline(
-    orders, sim, relay_in, timeline, client, auth_headers
+    app, orders, sim, relay_in, timeline, client, auth_headers
 ):
     o = orders.create(category_code="0105")
     with_phone = client.get(
@@ -52,6 +52,11 @@ def test_an_escalation_reaches_110_and_every_status_comes_back_to_the_timeline(
     # the order kept our state (transferred); the caller's number is masked everywhere else
     got = orders.get(o["id"]).get_json()
     assert got["status"] == "transferred" and phone not in str(got)
+    # the desk sees the platform's steps on the order page
+    from tests.web.conftest import WebUser
+
+    page = WebUser(app, f"dispatcher@{SJZ}").get(f"/desk/{SJZ}/orders/{o['id']}").get_data(as_text=True)
+    assert page.count('data-testid="emergency-step"') == 4 and incident in page and phone not in page
 
 
 def test_an_incident_handed_over_becomes_a_dispatched_order_whose_steps_reach_110(
