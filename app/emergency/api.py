@@ -103,12 +103,14 @@ class PlatformItem(MethodView):
     @requires("emergency.manage")
     @city_blp.arguments(PlatformIn(), example=PLATFORM_EXAMPLE)
     @city_blp.response(200, PlatformOut)
+    @city_blp.doc(**responds(409))
     def put(self, body, platform):
         """Set the platform's endpoint, client or enabled flag (audited).
 
         `endpoint_url` is the base we POST escalations (`/incidents`) and statuses
         (`/incidents/{id}/status`) to; `null` stops deliveries (they wait). `client_id` is the
-        Keycloak client the platform calls us with (default `emergency-<platform>-<city>`).
+        Keycloak client the platform calls us with (default `emergency-<platform>-<city>`); 409
+        when another platform of the city already has that client.
         """
         row = platforms.configure(current_principal(), platform, body)
         db.session.commit()

@@ -3,9 +3,10 @@
 - An escalation (``escalate``, topic ``order.escalated``) opens an ``out`` link; the adapter builds
   the EIDO at delivery from ``escalation``, so the caller's number leaves decrypted on the wire
   and is never written in clear to the outbox table.
-- For an incident a platform handed us (an ``in`` order: channel ``110`` etc., ``source_ref``
-  ``<platform>:<incident>``), the order's steps go back as statuses (topic ``emergency.status``):
-  dispatched, signed for (the lead department's sign-for), replied, closed.
+- For an incident a platform handed us (an order of channel ``110`` etc. with an ``in`` link:
+  a client of the orders API may file channel ``110`` orders too, and those have no incident),
+  the order's steps go back as statuses (topic ``emergency.status``): dispatched, signed for
+  (the lead department's sign-for), replied, closed.
 
 Both use the platform's line ``emergency:<platform>``, so one platform's messages stay in order.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tenants import db
@@ -31,11 +33,16 @@ STATUS = "emergency.status"  # outbox topic: 12345's step on a platform's incide
 
 
 def incident_of(order: Order) -> tuple[str, str] | None:
-    """(platform, incident number) of an order a platform handed over, else None."""
-    channel, ref = order.channel, order.source_ref or ""
-    if channel in EMERGENCY_TARGETS and ref.startswith(f"{channel}:") and len(ref) > len(channel) + 1:
-        return channel, ref[len(channel) + 1 :]
-    return None
+    """(platform, incident number) of an order a platform handed over, else None (one indexed
+    read, only for orders of an emergency channel)."""
+    if order.channel not in EMERGENCY_TARGETS:
+        return None
+    incident = db.session.scalar(
+        select(Link.incident_id).where(
+            Link.order_id == order.id, Link.platform == order.channel, Link.direction == "in"
+        )
+    )
+    return (order.channel, incident) if incident else None
 
 
 def _local_status(event: OrderChanged) -> tuple[str, str | None] | None:
@@ -67,9 +74,9 @@ def observe_order(event: OrderChanged) -> None:
             .on_conflict_do_nothing(index_elements=["order_id", "platform", "direction"])
         )
         return
-    found = incident_of(order)
-    step = _local_status(event) if found else None
-    if step is None:
+    step = _local_status(event)
+    found = incident_of(order) if step else None
+    if found is None:
         return
     platform, incident_id = found
     status, note = step

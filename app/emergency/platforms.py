@@ -18,13 +18,14 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tenants import current_tenant, db
 
 from ..audit import service as audit
 from ..auth.policy import require
 from ..auth.principal import Principal
-from ..errors import Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..orders.service import actor_of
 from ..orders.workflow import EMERGENCY_TARGETS
 from .models import Platform
@@ -104,9 +105,18 @@ def configure(principal: Principal, platform: str, changes: dict[str, Any]) -> P
     """Set the endpoint, client or enabled flag of a platform (audited)."""
     require(principal, "emergency.manage")
     row = _saved(platform)
+    client = changes.get("client_id")
+    taken = [p.platform for p in all_platforms() if p.platform != platform and p.client_id == client]
+    if client is not None and taken:
+        raise Conflict(f"client {client!r} already speaks for the {taken[0]} platform of this city")
     for name in ("endpoint_url", "client_id", "enabled"):
         if name in changes:
             setattr(row, name, changes[name])
+    try:
+        with db.session.begin_nested():  # a concurrent update may have taken the client meanwhile
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"client {client!r} already speaks for another platform of this city") from exc
     row.updated_by, row.updated_at = principal.username, datetime.now(UTC)
     audit.record(
         "emergency.platform_configured",
