@@ -57,7 +57,7 @@ IF_MATCH = {
 }
 
 
-class ImportIn(Schema):
+class ClassMapFile(Schema):
     file = Upload(
         required=True, metadata={"description": "a .csv or .xlsx file", "example": "class_map.xlsx"}
     )
@@ -188,7 +188,7 @@ def _class_views(blp: Blueprint, *, province: bool) -> None:
     @blp.route("/class-map/import")
     class ClassImport(MethodView):
         @requires(manage)
-        @blp.arguments(ImportIn(), location="files")
+        @blp.arguments(ClassMapFile(), location="files")
         @blp.response(201, ImportOut)
         def post(self, files):
             """Import class rows from CSV or Excel: all of them or none (rows are added or replaced).

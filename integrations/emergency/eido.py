@@ -47,19 +47,19 @@ class _Open(Schema):
         unknown = EXCLUDE  # the rest of EIDO may come along; we read this subset
 
 
-class Ref(_Open):
+class EidoRef(_Open):
     ref = _text(255, data_key="$ref", required=True, metadata={"example": "110.shijiazhuang"})
 
 
-class Prologue(_Open):
+class EidoPrologue(_Open):
     id = _text(255, data_key="$id", required=True, metadata={"example": "urn:emergency:uid:incidentid:1"})
     last_update = fields.AwareDateTime(
         data_key="lastUpdateTimeStamp", required=True, metadata={"example": "2026-12-03T09:30:00+08:00"}
     )
-    agency_ref = fields.Nested(Ref, data_key="updatedByAgencyReference", required=True)
+    agency_ref = fields.Nested(EidoRef, data_key="updatedByAgencyReference", required=True)
 
 
-class AgencyComponent(Prologue):
+class EidoAgency(EidoPrologue):
     roles = fields.List(
         _text(64),
         data_key="agencyRoleDescriptionRegistryText",
@@ -69,7 +69,7 @@ class AgencyComponent(Prologue):
     types = fields.List(_text(64), data_key="agencyType", required=True, validate=validate.Length(1, 10))
 
 
-class IncidentComponent(Prologue):
+class EidoIncident(EidoPrologue):
     type_common = _text(64, data_key="incidentTypeCommonRegistryText", required=True)
     class_code = _text(32, data_key="incidentTypeInternalCode")
     class_name = _text(100, data_key="incidentTypeInternalText")
@@ -83,30 +83,30 @@ class IncidentComponent(Prologue):
     priority = fields.String(data_key="incidentPriorityInternalText", validate=validate.OneOf(tuple(URGENCY)))
 
 
-class CallComponent(Prologue):
+class EidoCall(EidoPrologue):
     state = _text(32, data_key="callStateRegistryText", required=True)
     call_type = _text(32, data_key="standardPrimaryCallType", required=True)
     direction = fields.String(
         data_key="direction", required=True, validate=validate.OneOf(("incoming", "outgoing", "internal"))
     )
     started = fields.AwareDateTime(data_key="callStartTimestamp", required=True)
-    callback = fields.Nested(Ref, data_key="callBackReference")
+    callback = fields.Nested(EidoRef, data_key="callBackReference")
 
 
-class CallbackComponent(Prologue):
+class EidoCallback(EidoPrologue):
     uris = fields.List(_text(64), data_key="callBackInformationUri", validate=validate.Length(0, 5))
 
 
-class LocationComponent(Prologue):
+class EidoLocation(EidoPrologue):
     kind = _text(64, data_key="locationTypeDescriptionRegistryText", required=True)
     description = _text(300, data_key="locationDescriptionText")
 
 
-class NotesComponent(Prologue):
+class EidoNotes(EidoPrologue):
     text = _text(10000, data_key="notesActionComments", required=True)
 
 
-class Extension(_Open):
+class EidoHotline12345(_Open):
     message_id = fields.String(
         data_key="messageId",
         required=True,
@@ -130,30 +130,26 @@ class Extension(_Open):
     reason = _text(500, data_key="reason")
 
 
-class Eido(Prologue):
+class Eido(EidoPrologue):
     version = fields.String(data_key="eidoVersion", required=True, validate=validate.OneOf(("1.0",)))
     extension_ids = fields.List(_text(128), data_key="eidoExtensionId", validate=validate.Length(0, 10))
     issuer = _text(255, data_key="issuingElementIdentification", required=True)
     agencies = fields.List(
-        fields.Nested(AgencyComponent),
+        fields.Nested(EidoAgency),
         data_key="agencyComponent",
         required=True,
         validate=validate.Length(1, 10),
     )
-    incident = fields.Nested(IncidentComponent, data_key="incidentComponent")
-    calls = fields.List(
-        fields.Nested(CallComponent), data_key="callComponent", validate=validate.Length(0, 10)
-    )
+    incident = fields.Nested(EidoIncident, data_key="incidentComponent")
+    calls = fields.List(fields.Nested(EidoCall), data_key="callComponent", validate=validate.Length(0, 10))
     callbacks = fields.List(
-        fields.Nested(CallbackComponent), data_key="callbackComponent", validate=validate.Length(0, 10)
+        fields.Nested(EidoCallback), data_key="callbackComponent", validate=validate.Length(0, 10)
     )
     locations = fields.List(
-        fields.Nested(LocationComponent), data_key="locationComponent", validate=validate.Length(0, 10)
+        fields.Nested(EidoLocation), data_key="locationComponent", validate=validate.Length(0, 10)
     )
-    notes = fields.List(
-        fields.Nested(NotesComponent), data_key="notesComponent", validate=validate.Length(0, 50)
-    )
-    ext = fields.Nested(Extension, data_key=EXTENSION, required=True)
+    notes = fields.List(fields.Nested(EidoNotes), data_key="notesComponent", validate=validate.Length(0, 50))
+    ext = fields.Nested(EidoHotline12345, data_key=EXTENSION, required=True)
 
     @validates_schema
     def _extension_listed(self, data, **kwargs):
