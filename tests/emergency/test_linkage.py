@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import select
+
 from tests.emergency.conftest import SJZ, wait_for
 
 
@@ -33,6 +37,14 @@ def test_an_escalation_reaches_110_and_every_status_comes_back_to_the_timeline(
     assert doc["callbackComponent"][0]["callBackInformationUri"] == [f"tel:{phone}"]
     assert "现场有人持械争吵" in doc["notesComponent"][0]["notesActionComments"]
     incident = escalations[0]["incident_id"]
+    from app.outbox.models import OutboxMessage
+    from tenants import db, tenant_context
+
+    with app.app_context(), tenant_context(SJZ):  # the phone is decrypted at delivery, never stored in clear
+        payloads = db.session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.payload["order_id"].as_integer() == o["id"])
+        ).all()
+    assert payloads and phone not in json.dumps(payloads)
 
     wait_for(_sent_done(sim, f"/incidents/{incident}/status", 3), what="the simulator's statuses")
     answers = [s["answers"][-1][0] for s in sim.state()["sent"] if incident in s["path"]]
