@@ -86,6 +86,9 @@ CHANNEL = {
     "miniprogram": _l("Mini program"),
     "wechat": _l("WeChat"),
     "110": _l("110 hand-over"),
+    "119": _l("119 hand-over"),
+    "120": _l("120 hand-over"),
+    "122": _l("122 hand-over"),
 }
 APPEAL_TYPE = {
     "consultation": _l("Consultation"),
@@ -125,6 +128,17 @@ EMERGENCY = {
     "120": _l("120 Ambulance"),
     "122": _l("122 Traffic police"),
 }
+EMERGENCY_STATUS = {  # steps of the emergency exchange (docs/integrations.md, "Statuses")
+    "new": _l("Handed over"),
+    "acknowledged": _l("Acknowledged"),
+    "dispatched": _l("Responders dispatched"),
+    "on_scene": _l("On scene"),
+    "closed": _l("Closed"),
+    "returned": _l("Returned"),
+    "note": _l("Note"),
+    "signed_for": _l("Signed for"),
+    "replied": _l("Replied"),
+}
 LANGUAGE_OF_CALLER = {"zh": _l("Mandarin"), "yue": _l("Cantonese"), "en": _l("English"), "other": _l("Other")}
 ACTION = {
     "dispatch": _l("Dispatch"),
@@ -158,6 +172,11 @@ TIMELINE = {  # audit entry actions
     "transfer.disputed": _l("Transfer disputed"),
     "transfer.decided": _l("Transfer dispute decided by the province"),
     "transfer.progress": _l("Progress in the other city"),
+    "emergency.sent": _l("Sent to the emergency platform"),
+    "emergency.status": _l("Emergency platform step"),
+    "emergency.incident_received": _l("Handed over by the emergency platform"),
+    "emergency.three_way_call": _l("Three-way call"),
+    "emergency.first_receiver": _l("First-receiver rule applied"),
 }
 
 
@@ -180,6 +199,7 @@ LABELS = {
     "ASSIGNMENT_ROLE": ASSIGNMENT_ROLE,
     "ASSIGNMENT_STATUS": ASSIGNMENT_STATUS,
     "EMERGENCY": EMERGENCY,
+    "EMERGENCY_STATUS": EMERGENCY_STATUS,
     "ACTION": ACTION,
     "LANGUAGE_OF_CALLER": LANGUAGE_OF_CALLER,
 }

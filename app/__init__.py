@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_web(app, settings)
     _register_provisioning()
     _register_channel_adapters(settings)
+    _register_emergency(app, api)
     _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
@@ -251,6 +252,24 @@ def _register_channel_adapters(settings) -> None:
         handles(SMS_REPLY, smsgw.make_handler(settings.sms_gateway_url))
 
 
+def _register_emergency(app: Flask, api) -> None:
+    """110/119/120/122 linkage (docs/integrations.md): escalations and statuses out through the
+    outbox to each city's configured platform; incidents and statuses in over signed HTTP."""
+    from integrations.emergency import adapter
+    from integrations.emergency.api import blp as emergency_in_blp
+
+    from .emergency.api import city_blp, province_blp
+    from .emergency.cli import emergency_cli
+    from .emergency.outbound import observe_order
+    from .orders.events import observe
+
+    adapter.register()  # order.escalated and emergency.status: a city without an endpoint waits
+    observe(observe_order)
+    for blp in (emergency_in_blp, city_blp, province_blp):
+        api.register_blueprint(blp)
+    app.cli.add_command(emergency_cli)
+
+
 def _register_outbox_placeholders() -> None:
     """Topics whose adapter does not exist yet: they wait, visible, and never count as delivered.
 
@@ -261,7 +280,6 @@ def _register_outbox_placeholders() -> None:
     from .outbox.registry import awaits_adapter
 
     awaits_adapter(SMS_REPLY, "no SMS gateway configured (SMS_GATEWAY_URL)")
-    awaits_adapter(topics.ESCALATED, "no adapter for the {target} platform in this city yet")
     for topic in (topics.DEADLINE_WARNING, topics.OVERDUE):
         awaits_adapter(topic, "no notice adapter for department {department} yet (SMS, department system)")
 

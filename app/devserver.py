@@ -164,12 +164,17 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
         if not _step([*flask, "demo", "seed", "--orders", orders, *cities], env, signals):
             return 0
         seed.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+    simulator = _emergency_simulator(flask, env, signals, settings)
+    if simulator is False:
+        return 0
     gunicorn = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "python:app.serving"]
     gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4"]
     children.append(_spawn(gunicorn, env))
     children.append(_spawn([*flask, "worker"], env))
     children.append(_spawn([*flask, "scheduler"], env))
-    _banner(port)
+    if simulator:
+        children.append(_spawn(simulator, env))
+    _banner(port, env.get("EMERGENCY_SIM_PORT", "8110") if simulator else None)
     while not signals.stop:
         if any(child.poll() is not None for child in children):
             _say("a process exited; stopping the rest")
@@ -178,7 +183,38 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
     return 0
 
 
-def _banner(port: int) -> None:
+def _emergency_simulator(flask: list[str], env: dict, signals: Signals, settings: Settings):
+    """The 110/119/120/122 platform simulator for every demo city (docs/integrations.md): the
+    cities' platform endpoints point at it, so escalations on the desk are acknowledged.
+    ``EMERGENCY_SIMULATOR=0`` leaves the endpoints as they are. Returns its command, None or False."""
+    if env.get("EMERGENCY_SIMULATOR", "1") == "0":
+        return None
+    sim_port = env.get("EMERGENCY_SIM_PORT", "8110")
+    config = Path(settings.instance_path) / "emergency-simulator.json"
+    _say(f"pointing the demo cities' 110/119/120/122 platforms at the simulator (port {sim_port})")
+    cmd = [
+        *flask,
+        "emergency",
+        "simulator-config",
+        "--url",
+        f"http://127.0.0.1:{sim_port}",
+        "--out",
+        str(config),
+    ]
+    if not _step(cmd, env, signals):
+        return False
+    return [
+        sys.executable,
+        "-m",
+        "integrations.simulators.emergency",
+        "--config",
+        str(config),
+        "--port",
+        sim_port,
+    ]
+
+
+def _banner(port: int, sim_port: str | None = None) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -191,6 +227,11 @@ def _banner(port: int) -> None:
         f"  Health          {base}/healthz  {base}/readyz",
         f"  Metrics         {base}/metrics",
         f"  Dev IdP         {base}/idp/realms/hotline/.well-known/openid-configuration",
+        *(
+            [f"  110/119/120/122 http://127.0.0.1:{sim_port}/state  (emergency platform simulator)"]
+            if sim_port
+            else []
+        ),
         "  Demo logins     password 'demo' for all:",
         "                  province.admin, province.supervisor",
         "                  agent@shijiazhuang, dispatcher@shijiazhuang, city_supervisor@shijiazhuang",

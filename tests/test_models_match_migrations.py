@@ -17,6 +17,7 @@ import app.audit.models
 import app.calendar.models
 import app.catalog.models
 import app.dispatch.models
+import app.emergency.models
 import app.exports.models
 import app.knowledge.models
 import app.open311.models

@@ -49,6 +49,12 @@ MATRIX: dict[str, frozenset[str]] = {
     # data partners (数据合作方): desensitized orders of their city (no caller, no confidential orders)
     "orders.read_desensitized": frozenset({DP}),
     "partner.kpis": frozenset({DP}),  # a city's KPIs and hotspots, aggregated
+    # emergency linkage (110/119/120/122, docs/integrations.md): platforms send, cities configure
+    "emergency.report": frozenset({EM}),  # incidents and statuses in (signed, per city)
+    "emergency.read": frozenset({A, D, CS, PS, PA}),  # platform settings (no secrets), class maps
+    "emergency.manage": frozenset({CS, PA}),  # a city's platform endpoints, secrets and own class rows
+    "emergency.manage_province": frozenset({PA}),  # the province's class map
+    "orders.joint": frozenset({A, D}),  # joint handling: three-way call, first-receiver rule
     # province layer
     "province.read": frozenset({PS, PA}),
     "province.supervise": frozenset({PS}),

@@ -48,4 +48,8 @@ def ensure_demo_province(slugs: list[str] | None = None, progress=print) -> list
             c["slug"], name=c["name"], region_code=c["region_code"], order_prefix=c["prefix"]
         )
         created.append(c["slug"])
+    from app.emergency.mapping import seed_demo
+
+    if seed_demo():  # the demo province's 110/119/120/122 class map, once (docs/integrations.md)
+        db.session.commit()
     return created

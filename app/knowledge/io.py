@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 
 from tenants import db
 
+from .. import tabular
 from ..auth.policy import require
 from ..auth.principal import Principal
 from ..errors import DomainError
@@ -41,10 +42,7 @@ COLUMNS: dict[str, str] = {
     "失效日期": "valid_to",
 }
 REQUIRED = ("category_path", "title", "content", "issuing_unit", "material_type")
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = tabular.FORMATS
 _KEYWORD_SPLIT = re.compile(r"[,，、;；|\s]+")
 _PATH_SPLIT = re.compile(r"\s*[/／>＞\\]\s*")
 MESSAGES = {
@@ -91,51 +89,9 @@ def nodes() -> frozenset[str]:
 # -- reading a file ---------------------------------------------------------------------------
 
 
-def _kind(filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext not in FORMATS:
-        raise DomainError("the file must be .csv or .xlsx", errors={"file": ["csv or xlsx"]}, status=422)
-    return ext
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError("the CSV is neither UTF-8 nor GB18030", errors={"file": ["encoding"]}, status=422)
-    if "\x00" in text:
-        raise DomainError("the CSV holds NUL characters", errors={"file": ["not text"]}, status=422)
-    try:
-        return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise DomainError(f"unreadable CSV: {exc}", errors={"file": ["csv"]}, status=422) from exc
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook  # only imports need it
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            if len(rows) > MAX_ROWS + 1:
-                break
-            if any(c not in (None, "") for c in row):
-                rows.append(list(row))
-        book.close()
-        return rows
-    except Exception as exc:  # a damaged workbook raises many kinds (zip, xml, key errors)
-        raise DomainError("unreadable Excel file", errors={"file": ["xlsx"]}, status=422) from exc
-
-
 def read(filename: str, data: bytes) -> list[dict]:
     """The file's rows as ``{"row": n, field: raw value}``, after the header checks."""
-    rows = _csv_rows(data) if _kind(filename) == "csv" else _xlsx_rows(data)
+    rows = tabular.rows(filename, data, MAX_ROWS)
     if not rows:
         raise DomainError("the file is empty", errors={"file": ["no header row"]}, status=422)
     english = {f: f for f in COLUMNS.values()}

@@ -22,7 +22,7 @@ STATES = (
 TERMINAL_STATES = ("closed", "transferred", "merged")
 OPEN_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES)
 
-CHANNELS = ("phone", "sms", "mailbox", "web", "app", "miniprogram", "wechat", "110")
+CHANNELS = ("phone", "sms", "mailbox", "web", "app", "miniprogram", "wechat", "110", "119", "120", "122")
 APPEAL_TYPES = ("consultation", "help", "complaint", "report", "suggestion", "praise")
 URGENCIES = ("normal", "urgent", "emergency")
 REPLY_OUTCOMES = ("resolved", "explained", "unresolved")

@@ -109,7 +109,7 @@ def test_escalations_wait_visibly_and_are_never_marked_delivered(orders, relay_i
     relay_in()
     m = message(mid)
     assert (m["state"], m["attempts"], m["destination"]) == ("pending", 1, "emergency:120")
-    assert "no adapter for the 120 platform" in m["last_error"]
+    assert "no endpoint configured for the 120 platform" in m["last_error"]
     relay_in()
     m = message(mid)
     assert m["state"] == "dead" and m["delivered_at"] is None

@@ -1,7 +1,7 @@
 """Knowledge base dense retrieval: article embeddings and their write counter (docs/knowledge.md).
 
 Revision ID: p0810
-Revises: p0830
+Revises: p0800
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "p0810"
-down_revision = "p0830"
+down_revision = "p0800"
 branch_labels = None
 depends_on = None
 

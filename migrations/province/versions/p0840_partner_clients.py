@@ -1,7 +1,7 @@
 """Service-account clients in the client registry: kind, realm role, secret rotation instant.
 
 Revision ID: p0840
-Revises: p0830
+Revises: p0810
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "p0840"
-down_revision = "p0830"
+down_revision = "p0810"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Knowledge base dense retrieval: article embeddings and their write counter (docs/knowledge.md).
 
 Revision ID: t0810
-Revises: t0600
+Revises: t0800
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t0810"
-down_revision = "t0600"
+down_revision = "t0800"
 branch_labels = None
 depends_on = None
 
