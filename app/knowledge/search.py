@@ -36,37 +36,8 @@ from tenants import current_tenant, db
 
 from . import termstats
 from .models import CityArticle, ProvinceArticle
+from .vocabulary import STOP, SYNONYMS, USER_WORDS  # the hotline vocabulary (re-exported here)
 
-# hotline words jieba does not know as one token (用户词典)
-USER_WORDS = (
-    "暖气不热",
-    "拖欠工资",
-    "欠薪",
-    "楼上漏水",
-    "物业费",
-    "预付卡",
-    "社保卡",
-    "公积金",
-    "12345",
-    "油烟",
-)
-# colloquial -> official (口语→规范用语)
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "暖气": ("供暖",),
-    "暖气不热": ("供暖", "室温"),
-    "老板": ("用人单位",),
-    "不发工资": ("拖欠工资",),
-    "欠薪": ("拖欠工资",),
-    "工资": ("工资",),
-    "漏水": ("渗漏", "漏水维修"),
-    "吵": ("噪声",),
-    "噪音": ("噪声",),
-    "停水": ("停水报修",),
-    "停电": ("停电报修",),
-    "退钱": ("退费",),
-}
-_STOP_WORDS = "的 了 吗 呢 啊 我 你 他 她 们 怎么 怎么办 什么 是 在 有 和 就 都 也 还 要 不 没 请问 一下"
-STOP = frozenset(_STOP_WORDS.split())
 OR_CAP = 6  # groups in the relaxed levels
 CANDIDATES = 30  # matches ranked per level: a vague query on a large base stays cheap
 
@@ -197,7 +168,7 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
     groups = [g for g in groups if g]
     if not groups:
         return []
-    top = sorted(groups, key=lambda g: max(weights[t] for t in g), reverse=True)[:OR_CAP]
+    top = sorted(groups, key=lambda g: min(weights[t] for t in g), reverse=True)[:OR_CAP]
     levels = [" & ".join(map(_any, groups))]
     levels += [_at_least(top, m) for m in (3, 2, 1) if m < len(groups) and m <= len(top)]
     stmt = _statement(today, tuple(sorted(filters.items())))
