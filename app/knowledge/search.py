@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     any_,
     bindparam,
     func,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 
@@ -36,39 +38,10 @@ from tenants import current_tenant, db
 
 from . import termstats
 from .models import CityArticle, ProvinceArticle
+from .vocabulary import STOP, SYNONYMS, USER_WORDS  # the hotline vocabulary (re-exported here)
 
-# hotline words jieba does not know as one token (用户词典)
-USER_WORDS = (
-    "暖气不热",
-    "拖欠工资",
-    "欠薪",
-    "楼上漏水",
-    "物业费",
-    "预付卡",
-    "社保卡",
-    "公积金",
-    "12345",
-    "油烟",
-)
-# colloquial -> official (口语→规范用语)
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "暖气": ("供暖",),
-    "暖气不热": ("供暖", "室温"),
-    "老板": ("用人单位",),
-    "不发工资": ("拖欠工资",),
-    "欠薪": ("拖欠工资",),
-    "工资": ("工资",),
-    "漏水": ("渗漏", "漏水维修"),
-    "吵": ("噪声",),
-    "噪音": ("噪声",),
-    "停水": ("停水报修",),
-    "停电": ("停电报修",),
-    "退钱": ("退费",),
-}
-_STOP_WORDS = "的 了 吗 呢 啊 我 你 他 她 们 怎么 怎么办 什么 是 在 有 和 就 都 也 还 要 不 没 请问 一下"
-STOP = frozenset(_STOP_WORDS.split())
 OR_CAP = 6  # groups in the relaxed levels
-CANDIDATES = 50  # matches ranked per level: a vague query on a large base stays cheap
+CANDIDATES = 30  # matches ranked per level: a vague query on a large base stays cheap
 
 
 @lru_cache(maxsize=1)
@@ -207,38 +180,47 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
     groups = [g for g in groups if g]
     if not groups:
         return []
-    top = sorted(groups, key=lambda g: max(weights[t] for t in g), reverse=True)[:OR_CAP]
+    top = sorted(groups, key=lambda g: min(weights[t] for t in g), reverse=True)[:OR_CAP]
     levels = [" & ".join(map(_any, groups))]
     levels += [_at_least(top, m) for m in (3, 2, 1) if m < len(groups) and m <= len(top)]
-    stmt = _statement(today, tuple(sorted(filters.items())), len(levels))
-    params = {f"m{n}": match for n, match in enumerate(levels)}
-    params |= {"rank_by": " | ".join(map(_any, top)), "limit": limit}
+    stmt = _statement(today, tuple(sorted(filters.items())))
+    params = {
+        "levels": levels,
+        "before": ["", *levels[:-1]],
+        "rank_by": " | ".join(map(_any, top)),
+        "limit": limit,
+    }
     rows = sorted(db.session.execute(stmt, params), key=lambda r: (r.level, -r.score, r.scope, r.id))
     return [{"id": r.id, "scope": r.scope, "title": r.title, "score": r.score} for r in rows]
 
 
 @lru_cache(maxsize=64)
-def _statement(today: date, filters: tuple, levels: int) -> Select:
-    """The levels as one ``UNION ALL`` under a LIMIT (PostgreSQL runs the parts in order and stops
-    when it has enough): level n takes at most ``CANDIDATES`` articles matching ``m<n>`` and not
-    the level before (the levels are nested), ranked by ``rank_by``. Terms are bound at execution,
-    so the statement is built once per day, filter set and level count."""
+def _statement(today: date, filters: tuple) -> Select:
+    """All levels in one statement: for each level in order (a lateral join over the array of
+    level queries), at most ``CANDIDATES`` visible articles matching it and not the level before
+    (the levels are nested), the best ``limit`` by ``rank_by``; the outer LIMIT stops PostgreSQL
+    at the first level that fills it. Terms are bound at execution and the SQL stays short, so
+    the statement is built once per day and filter set and the driver caches its parsing."""
     u = visible_union(today, dict(filters))
-    tsquery = lambda name: func.to_tsquery("simple", bindparam(name, type_=String))  # noqa: E731
+    arrays = (bindparam("levels", type_=ARRAY(Text)), bindparam("before", type_=ARRAY(Text)))
+    level = func.unnest(*arrays).table_valued("m", "before", with_ordinality="n").render_derived()
+    matches = lambda q: u.c.search_tsv.op("@@", return_type=Boolean)(func.to_tsquery("simple", q))  # noqa: E731
+    found = (
+        select(u.c.id, u.c.scope, u.c.title, u.c.search_tsv)
+        .where(matches(level.c.m), or_(level.c.n == 1, ~matches(level.c.before)))
+        .limit(CANDIDATES)
+        .correlate(level)
+        .subquery()
+    )
+    rank = func.ts_rank(found.c.search_tsv, func.to_tsquery("simple", bindparam("rank_by", type_=String)))
     limit = bindparam("limit", type_=Integer)
-    parts = []
-    for n in range(levels):
-        matches = lambda name: u.c.search_tsv.op("@@", return_type=Boolean)(tsquery(name))  # noqa: E731
-        cond = [matches(f"m{n}")]
-        if n:
-            cond.append(~matches(f"m{n - 1}"))
-        found = select(u.c.id, u.c.scope, u.c.title, u.c.search_tsv).where(*cond).limit(CANDIDATES).subquery()
-        rank = func.ts_rank_cd(found.c.search_tsv, tsquery("rank_by"))
-        part = select(
-            found.c.id, found.c.scope, found.c.title, rank.label("score"), literal(n).label("level")
-        )
-        parts.append(part.order_by(rank.desc(), found.c.scope, found.c.id).limit(limit).subquery().select())
-    return select(union_all(*parts).subquery()).limit(limit)
+    best = (
+        select(found.c.id, found.c.scope, found.c.title, rank.label("score"))
+        .order_by(rank.desc(), found.c.scope, found.c.id)
+        .limit(limit)
+        .lateral()
+    )
+    return select(best, (level.c.n - 1).label("level")).select_from(level.join(best, true())).limit(limit)
 
 
 class ModeUnavailable(LookupError):

@@ -103,9 +103,9 @@ def _recall(schema: str, term: str, now: float) -> float | None:
 def frequencies(terms: list[str], schemas: list[str]) -> tuple[dict[str, float], float]:
     """({term: articles holding it}, articles in all) over those schemas' kb_articles.
 
-    One statement at most: the capped counts of the terms the statistics do not track. Counts
-    in an analyzed (large) table are kept for ``STATS_SECONDS`` like the statistics, never a
-    zero (a term just published must be found); small tables are counted every time.
+    One statement at most: the capped counts of the terms the statistics do not track. A count
+    is kept for ``STATS_SECONDS`` like the statistics, but never a zero: a term just published
+    must be found at once (a stale non-zero count only keeps a term in the query).
     """
     now = time.monotonic()
     df = dict.fromkeys(terms, 0.0)
@@ -113,11 +113,8 @@ def frequencies(terms: list[str], schemas: list[str]) -> tuple[dict[str, float],
     asks: list[list[bool]] = [[] for _ in schemas]
     for term in terms:
         for n, (schema, stats) in enumerate(zip(schemas, every, strict=True)):
-            known = None
-            if stats is not None:
-                known = (
-                    stats.shares[term] * stats.rows if term in stats.shares else _recall(schema, term, now)
-                )
+            tracked = stats is not None and term in stats.shares
+            known = stats.shares[term] * stats.rows if tracked else _recall(schema, term, now)
             df[term] += known or 0.0
             asks[n].append(known is None)
     if any(any(a) for a in asks):
@@ -131,7 +128,7 @@ def frequencies(terms: list[str], schemas: list[str]) -> tuple[dict[str, float],
                 capped = count >= COUNT_CAP and stats is not None and stats.floor > COUNT_CAP
                 held = (COUNT_CAP + stats.floor) / 2 if capped else float(count)
                 df[term] += held
-                if stats is not None and held:
+                if held:
                     if len(_counted) > COUNTED_MAX:
                         _counted.clear()
                     _counted[(schema, term)] = (now, held)
