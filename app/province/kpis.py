@@ -93,26 +93,20 @@ def trend(day_from: date, day_to: date, tenant_id: int | None = None) -> list[di
 
 
 def by_tenant_with_trend(day_from: date, day_to: date) -> tuple[dict, list[dict]]:
-    """``compute(..., "tenant")`` and ``trend(...)`` from one read of the (tenant, day) cells.
+    """``compute(..., "tenant")`` and ``trend(...)`` in one statement (the dashboard's chart data).
 
-    The dashboard's chart data needs both; a month of 11 cities is a few hundred rows, folded here.
+    ``GROUPING SETS ((tenant_id), (day))``: PostgreSQL sums once per city and once per day over
+    the same cells; a row with no day is a city's, a row with no city a day's.
     """
     cells = _cells_by_day(day_from, day_to, None)
     stmt = select(
         cells.c.tenant_id, cells.c.day, *(func.sum(cells.c[m]).label(m) for m in MEASURES)
-    ).group_by(cells.c.tenant_id, cells.c.day)
-    per_tenant: dict[int, dict] = {}
-    per_day: dict[date, dict] = {}
+    ).group_by(func.grouping_sets(cells.c.tenant_id, cells.c.day))
+    per_tenant, per_day = [], []
     for r in db.session.execute(stmt):
-        sums = _sums(r)
-        for bucket in (
-            per_tenant.setdefault(r.tenant_id, dict.fromkeys(MEASURES, 0)),
-            per_day.setdefault(r.day, dict.fromkeys(MEASURES, 0)),
-        ):
-            for m in MEASURES:
-                bucket[m] += sums[m]
-    result = _result(day_from, day_to, "tenant", sorted(per_tenant.items()))
-    return result, [_day(d, per_day[d]) for d in sorted(per_day)]
+        (per_tenant if r.day is None else per_day).append(r)
+    result = _result(day_from, day_to, "tenant", sorted((r.tenant_id, _sums(r)) for r in per_tenant))
+    return result, [_day(r.day, _sums(r)) for r in sorted(per_day, key=lambda r: r.day)]
 
 
 def _day(day: date, sums: dict) -> dict:
