@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_web(app, settings)
     _register_provisioning()
     _register_channel_adapters(settings)
+    _register_integrations(api)
     _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
@@ -240,6 +241,22 @@ def _register_channel_adapters(settings) -> None:
 
     if not (SMS_REPLY in routes() and routes()[SMS_REPLY].has_adapter):  # create_app may run twice
         handles(SMS_REPLY, smsgw.make_handler(settings.sms_gateway_url))
+
+
+def _register_integrations(api) -> None:
+    """External departments (utilities) and webhooks: order observers, outbox handlers, their APIs."""
+    from integrations import utilities as utility_adapter
+    from integrations.utilities.api import blp as utility_messages_blp
+
+    from .orders.events import observe
+    from .outbox.registry import handles
+    from .utilities import service as utilities
+    from .utilities.api import blp as utilities_blp
+
+    observe(utilities.observe_order)
+    handles(utilities.TOPIC, utility_adapter.deliver)
+    for blp in (utilities_blp, utility_messages_blp):
+        api.register_blueprint(blp)
 
 
 def _register_outbox_placeholders() -> None:
