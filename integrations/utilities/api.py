@@ -14,6 +14,7 @@ from flask.views import MethodView
 
 from app.errors import DomainError, Forbidden
 from app.rest import Blueprint, responds
+from app.rest.openapi import error_response
 from app.tenancy.scope import bind_url_tenant, enter_addressed_tenant
 from app.utilities import inbound
 from app.utilities import service as utilities
@@ -60,10 +61,24 @@ def authenticate(sender: str, signature: str, raw: bytes) -> str:
     return code
 
 
+def _signed_errors() -> dict:
+    errors = responds(401, 403, 404, 409)
+    errors["responses"][401]["description"] = (
+        "Unknown sender, or `X-Hotline-Signature` missing, wrong or outside the 300 s replay window."
+    )
+    errors["responses"][403]["description"] = "A department of another city, or its endpoint is disabled."
+    errors["responses"][400] = error_response(400)
+    errors["responses"][400]["description"] = "Not a JSON object, or a field is missing or invalid."
+    return errors
+
+
+SIGNED_ERRORS = _signed_errors()
+
+
 @blp.route("/messages")
 class UtilityMessages(MethodView):
     @blp.arguments(SenderHeaders(), location="headers", error_status_code=401)
-    @blp.doc(**{"x-signed-webhook": True}, **responds(401, 403, 404, 409))
+    @blp.doc(**{"x-signed-webhook": True}, **SIGNED_ERRORS)
     @blp.doc(
         requestBody={
             "content": {"application/json": {"schema": UtilityMessageIn, "example": MESSAGE_EXAMPLE}}

@@ -43,11 +43,31 @@ def utility(app, client, auth_headers, two_tenants):
             json={"active": False},
             headers=auth_headers(f"city_supervisor@{tenant}"),
         )
+    with app.app_context():
+        _drop_pending("utility:%", {t for _, t in connected})
     server.shutdown()
 
 
+def _drop_pending(destination_like: str, tenants) -> None:
+    """What a test left undelivered must not hold the next test's line."""
+    from sqlalchemy import delete
+
+    from app.outbox.models import OutboxMessage
+    from tenants import db, tenant_context
+
+    for slug in tenants:
+        with tenant_context(slug):
+            db.session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.destination.like(destination_like),
+                    OutboxMessage.delivered_at.is_(None),
+                )
+            )
+            db.session.commit()
+
+
 @pytest.fixture
-def outbox_worker(app_ctx, services, live_server, monkeypatch):
+def outbox_worker(app, services, live_server, monkeypatch):
     """A real rq worker on the outbox queue with quick retries; ``pump()`` nudges relays like the
     scheduler would, until a condition holds."""
     from app.extensions import redis_client
@@ -72,9 +92,10 @@ def outbox_worker(app_ctx, services, live_server, monkeypatch):
             while time.time() < deadline:
                 if done():
                     return True
-                for slug in tenants:
-                    redis_client.conn.delete(f"hotline:outbox:nudge:{slug}")  # like relay_all's safety net
-                    nudge(slug)
+                with app.app_context():  # each request of the test gets an app context of its own
+                    for slug in tenants:
+                        redis_client.conn.delete(f"hotline:outbox:nudge:{slug}")  # like relay_all
+                        nudge(slug)
                 time.sleep(0.3)
             return done()
 

@@ -4,11 +4,7 @@ server and run the same order actions (time limits, KPIs, timeline) as a departm
 
 from __future__ import annotations
 
-import pytest
-
 from tests.integrations.conftest import SJZ
-
-pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def _order(orders, order_id: int) -> dict:
