@@ -246,16 +246,22 @@ def _register_channel_adapters(settings) -> None:
 def _register_integrations(api) -> None:
     """External departments (utilities) and webhooks: order observers, outbox handlers, their APIs."""
     from integrations import utilities as utility_adapter
+    from integrations import webhooks as webhook_adapter
     from integrations.utilities.api import blp as utility_messages_blp
 
     from .orders.events import observe
     from .outbox.registry import handles
     from .utilities import service as utilities
     from .utilities.api import blp as utilities_blp
+    from .webhooks import service as webhooks
+    from .webhooks.api import blp as webhooks_blp
 
     observe(utilities.observe_order)
     handles(utilities.TOPIC, utility_adapter.deliver)
-    for blp in (utilities_blp, utility_messages_blp):
+    observe(webhooks.observe_order)
+    handles(webhooks.EVENT, webhooks.fan_out)  # in the relay's transaction: one delivery per subscriber
+    handles(webhooks.DELIVERY, webhook_adapter.deliver)
+    for blp in (utilities_blp, utility_messages_blp, webhooks_blp):
         api.register_blueprint(blp)
 
 

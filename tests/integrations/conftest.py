@@ -107,3 +107,36 @@ def outbox_worker(app, services, live_server, monkeypatch):
                 proc.wait(10)
             except Exception:
                 proc.kill()
+
+
+@pytest.fixture
+def receiver(app, client, auth_headers, two_tenants):
+    """A webhook receiver; ``receiver.subscribe(types, tenant)`` subscribes it and sets its secret."""
+    from integrations.simulators import receiver as sim
+
+    system, url, server = sim.serve()
+    made: list[tuple[int, str]] = []
+
+    def subscribe(types=("order.created",), tenant: str = SJZ, path: str = "/hooks") -> dict:
+        resp = client.post(
+            f"/api/v1/tenants/{tenant}/webhooks",
+            json={"url": url + path, "event_types": list(types), "description": "测试接收方"},
+            headers=auth_headers(f"city_supervisor@{tenant}"),
+        )
+        assert resp.status_code == 201, resp.get_json()
+        body = resp.get_json()
+        system.control(secret=body["secret"])
+        made.append((body["id"], tenant))
+        return body
+
+    system.subscribe, system.url = subscribe, url
+    yield system
+    for subscription_id, tenant in made:
+        client.delete(
+            f"/api/v1/tenants/{tenant}/webhooks/{subscription_id}",
+            headers=auth_headers(f"city_supervisor@{tenant}"),
+        )
+    with app.app_context():
+        for line in ("webhook:%", "webhooks:events"):
+            _drop_pending(line, {t for _, t in made} | {SJZ})
+    server.shutdown()
