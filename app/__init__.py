@@ -257,10 +257,9 @@ def _register_integrations(api) -> None:
     from .webhooks.api import blp as webhooks_blp
 
     observe(utilities.observe_order)
-    handles(utilities.TOPIC, utility_adapter.deliver)
+    handles(utilities.TOPIC, utility_adapter.deliver, writes=False)  # HTTP only: no savepoint
     observe(webhooks.observe_order)
-    handles(webhooks.EVENT, webhooks.fan_out)  # in the relay's transaction: one delivery per subscriber
-    handles(webhooks.DELIVERY, webhook_adapter.deliver)
+    handles(webhooks.DELIVERY, webhook_adapter.deliver, writes=False)
     for blp in (utilities_blp, utility_messages_blp, webhooks_blp):
         api.register_blueprint(blp)
 

@@ -1,25 +1,28 @@
 """Webhooks: a city's third parties subscribe to order events; the outbox delivers them.
 
 - The order observer turns a change into an event (PII-free: no caller, no citizen text, no
-  address) and publishes it once, on the city's ``webhooks:events`` line, in the order's own
-  transaction, and only when some active subscription of the city wants that type (memoized a
-  few seconds per process, so the intake path pays no query).
-- The ``webhook.event`` handler fans the event out in the relay's transaction: one
-  ``webhook.delivery`` message per matching active subscription, on its own line
-  ``webhook:<id>``, so each subscriber has its own order, back-off and dead letter.
-- The delivery adapter (integrations/webhooks) POSTs it signed with the subscription's secret.
-  Its outbox row is the delivery log; a replay is a new message with the same event.
-See docs/integrations.md, "Webhooks".
+  address) and, in the order's own transaction, publishes one ``webhook.delivery`` message per
+  active subscription that wants its type, each on the subscription's own line
+  ``webhook:<id>``: every subscriber has its own order, back-off and dead letters, and a slow
+  one holds back nobody else. Subscriptions are memoized a few seconds per process (``targets``),
+  so a change of an order with no subscriber costs no query.
+- The delivery adapter (integrations/webhooks) POSTs the event signed with the subscription's
+  secret. Its outbox row is the delivery log; a replay is a new message with the same event.
+
+The fan-out happens at publish rather than in the relay (one event message fanned out by its
+handler): that would cost every event two relay passes, and the relay of a city is sequential,
+so it halved what one city can deliver (bench/outbox.py). See docs/integrations.md, "Webhooks".
 """
 
 from __future__ import annotations
 
 import secrets as tokens
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from tenants import current_tenant, db
 
@@ -33,9 +36,7 @@ from ..outbox.service import publish
 from ..pii import PhoneVault
 from .models import WebhookSubscription
 
-EVENT = "webhook.event"  # outbox topic: an event of the city, before the fan-out
 DELIVERY = "webhook.delivery"  # outbox topic: one event to one subscription
-EVENTS_LINE = "webhooks:events"
 MEMO_SCOPE = "webhooks"
 _PURPOSE = b"webhook-subscription-secret"
 
@@ -131,6 +132,7 @@ def rotate_secret(subscription_id: int) -> tuple[WebhookSubscription, str]:
     secret = "whsec_" + tokens.token_urlsafe(32)
     row.secret_enc = PhoneVault.from_app().seal(secret, _PURPOSE)
     db.session.flush()
+    forget(MEMO_SCOPE)
     return row, secret
 
 
@@ -145,42 +147,58 @@ def secret_of(row: WebhookSubscription) -> str:
     return PhoneVault.from_app().unseal(row.secret_enc, _PURPOSE)
 
 
+@dataclass(frozen=True)
+class Target:
+    """What delivering to a subscription needs, as plain data (memoized a few seconds)."""
+
+    id: int
+    url: str
+    secret: str
+    active: bool
+    event_types: frozenset[str]
+
+
+def targets() -> dict[int, Target]:
+    """Every subscription of the bound city by id: one query per process every few seconds, not
+    one per event and delivery. Changes made in this process apply at once, others' within 5 s."""
+
+    def load() -> dict[int, Target]:
+        return {
+            row.id: Target(row.id, row.url, secret_of(row), row.active, frozenset(row.event_types))
+            for row in db.session.scalars(select(WebhookSubscription))
+        }
+
+    return memo(MEMO_SCOPE, "targets", load)
+
+
 def subscribed_types() -> frozenset[str]:
-    """Event types some active subscription of the bound city wants (memoized a few seconds)."""
-
-    def load() -> frozenset[str]:
-        stmt = select(func.unnest(WebhookSubscription.event_types)).where(
-            WebhookSubscription.active.is_(True)
-        )
-        return frozenset(db.session.scalars(stmt))
-
-    return memo(MEMO_SCOPE, "types", load)
+    """Event types some active subscription of the bound city wants."""
+    return frozenset(t for target in targets().values() if target.active for t in target.event_types)
 
 
 # -- events ------------------------------------------------------------------------------------
 def observe_order(event: OrderChanged) -> None:
-    """Publish the change as an event when the city has subscribers for its type."""
+    """Publish the change to each active subscription that wants its type (same transaction)."""
     kind = EVENT_TYPES.get(event.action)
-    if kind is None or kind not in subscribed_types():
+    if kind is None:
+        return
+    wanted = [t.id for t in targets().values() if t.active and kind in t.event_types]
+    if not wanted:
         return
     order = event.order
-    slug = current_tenant().slug
-    event_id = f"evt:{slug}:{order.number}:v{order.version}:{event.action}"
-    publish(
-        EVENT,
-        envelope(
-            event_id,
-            kind,
-            {
-                "order": order_summary(order),
-                "action": event.action,
-                "from": event.before_status,
-                "to": event.after_status,
-            },
-        ),
-        key=event_id,
-        destination=EVENTS_LINE,
+    event_id = f"evt:{current_tenant().slug}:{order.number}:v{order.version}:{event.action}"
+    body = envelope(
+        event_id,
+        kind,
+        {
+            "order": order_summary(order),
+            "action": event.action,
+            "from": event.before_status,
+            "to": event.after_status,
+        },
     )
+    for subscription_id in sorted(wanted):
+        _deliver(subscription_id, body, key=f"{event_id}:{subscription_id}")
 
 
 def envelope(event_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -199,21 +217,6 @@ def order_summary(order) -> dict[str, Any]:
         value = getattr(order, name)
         summary[name] = value.isoformat() if value is not None else None
     return summary
-
-
-def fan_out(message: OutboxMessage) -> None:
-    """``webhook.event`` handler: one delivery per active subscription of the event's type."""
-    event = message.payload
-    stmt = (
-        select(WebhookSubscription.id)
-        .where(
-            WebhookSubscription.active.is_(True),
-            WebhookSubscription.event_types.contains([event["type"]]),
-        )
-        .order_by(WebhookSubscription.id)
-    )
-    for subscription_id in db.session.scalars(stmt):
-        _deliver(subscription_id, event, key=f"{event['id']}:{subscription_id}")
 
 
 def _deliver(subscription_id: int, event: dict[str, Any], *, key: str) -> OutboxMessage:

@@ -8,17 +8,20 @@
   ``ack_loss_percent``, ``delay``, ``seed``. ``GET /state``: events applied (with the time each
   first arrived), deliveries, duplicates, refusals, bad signatures.
 
-Started by tests and ``bench/outbox.py`` in a thread (``serve``).
+Started by tests in a thread (``serve``), by ``bench/outbox.py`` as a process of its own
+(``python -m integrations.simulators.receiver --port N``), so it never waits for the load's GIL.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import random
 import threading
 import time
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from integrations import signing
@@ -66,6 +69,7 @@ class Receiver:
             return {
                 "events": list(self.events.values()),
                 "applied": dict(self.applied),
+                "arrived": dict(self.arrived),
                 "deliveries": self.deliveries,
                 "duplicates": self.duplicates,
                 "refused": self.refused,
@@ -101,6 +105,10 @@ class Receiver:
         return _json({"status": "ok"})
 
 
+class KeepAlive(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # like a real receiver: the platform keeps its connection
+
+
 def _json(data, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
 
@@ -108,6 +116,22 @@ def _json(data, status: int = 200) -> Response:
 def serve(secret: str = "", port: int = 0, host: str = "127.0.0.1", **kwargs):
     """Start in a thread; returns (receiver, base url, server): ``server.shutdown()`` stops it."""
     receiver = Receiver(secret, **kwargs)
-    server = make_server(host, port, receiver, threaded=True)
+    server = make_server(host, port, receiver, threaded=True, request_handler=KeepAlive)
     threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True).start()
     return receiver, f"http://{host}:{server.server_port}", server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="a webhook receiver (integrations/simulators/receiver.py)")
+    parser.add_argument("--port", type=int, default=8062)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    server = make_server(args.host, args.port, Receiver(), threaded=True, request_handler=KeepAlive)
+    print(f"webhook receiver on http://{args.host}:{args.port}/hooks", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

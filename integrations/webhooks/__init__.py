@@ -11,23 +11,21 @@ from __future__ import annotations
 
 from app.outbox.registry import Rejected
 from app.webhooks import service as webhooks
-from app.webhooks.models import WebhookSubscription
 from integrations.signed_http import post_signed
-from tenants import db
 
 
 def deliver(message) -> None:
     """Outbox handler of ``webhook.delivery`` (runs in the subscription's city)."""
-    subscription = db.session.get(WebhookSubscription, message.payload["subscription_id"])
-    if subscription is None:
+    target = webhooks.targets().get(message.payload["subscription_id"])
+    if target is None:
         raise Rejected("the subscription was deleted")
-    if not subscription.active:
+    if not target.active:
         raise Rejected("the subscription is paused (active: false); replay after resuming it")
     event = message.payload["event"]
     post_signed(
-        subscription.url,
+        target.url,
         event,
-        webhooks.secret_of(subscription),
+        target.secret,
         event["id"],
         what="webhook receiver",
         headers={
