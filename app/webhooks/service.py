@@ -171,11 +171,6 @@ def targets() -> dict[int, Target]:
     return memo(MEMO_SCOPE, "targets", load)
 
 
-def subscribed_types() -> frozenset[str]:
-    """Event types some active subscription of the bound city wants."""
-    return frozenset(t for target in targets().values() if target.active for t in target.event_types)
-
-
 # -- events ------------------------------------------------------------------------------------
 def observe_order(event: OrderChanged) -> None:
     """Publish the change to each active subscription that wants its type (same transaction)."""
