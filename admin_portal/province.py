@@ -52,6 +52,7 @@ NAV = (
             Link(_l("Province calendar"), "province_portal.calendar_page", permission="calendar.read"),
             Link(_l("SLA policies"), "province_portal.sla_overview", permission="tenants.read"),
             Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
+            Link(_l("Webhooks"), "province_portal.webhooks_page", permission="webhooks.read"),
         ),
     ),
 )

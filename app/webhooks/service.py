@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select, text
 
 from tenants import current_tenant, db
 
@@ -31,7 +31,7 @@ from ..audit.service import Actor
 from ..errors import NotFound
 from ..memo import forget, memo
 from ..orders.events import OrderChanged
-from ..outbox.models import OutboxMessage
+from ..outbox.models import WEBHOOK_LOG_SQL, OutboxMessage
 from ..outbox.service import publish
 from ..pii import PhoneVault
 from .models import WebhookSubscription
@@ -245,6 +245,40 @@ def deliveries(subscription_id: int, state: str | None = None) -> Select:
     elif state == "pending":
         stmt = stmt.where(OutboxMessage.delivered_at.is_(None), OutboxMessage.dead_at.is_(None))
     return stmt.order_by(OutboxMessage.id.desc())
+
+
+def overview(recent: int = 20) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The bound city's subscriptions with their deliveries counted by state, and the latest
+    deliveries of all of them (the province portal's administration page)."""
+    state = case(
+        (OutboxMessage.delivered_at.is_not(None), "delivered"),
+        (OutboxMessage.dead_at.is_not(None), "dead"),
+        else_="pending",
+    )
+    counts: dict[str, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(OutboxMessage.destination, state, func.count())
+        .where(text(WEBHOOK_LOG_SQL))
+        .group_by(OutboxMessage.destination, state)
+    )
+    for line, st, n in rows:
+        counts.setdefault(line, {})[st] = n
+    subs = [
+        {
+            **{
+                k: getattr(row, k)
+                for k in ("id", "url", "event_types", "description", "active", "created_at")
+            },
+            "counts": counts.get(destination(row.id), {}),
+        }
+        for row in subscriptions()
+    ]
+    latest = db.session.scalars(
+        select(OutboxMessage).where(text(WEBHOOK_LOG_SQL)).order_by(OutboxMessage.id.desc()).limit(recent)
+    )
+    return subs, [
+        {**describe_delivery(m), "subscription_id": int(m.destination.split(":", 1)[1])} for m in latest
+    ]
 
 
 def delivery(subscription_id: int, delivery_id: int) -> OutboxMessage:
