@@ -20,9 +20,7 @@ import json
 import random
 import threading
 import time
-
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from integrations import signing
 
@@ -38,19 +36,15 @@ class Receiver:
         self.applied: dict[str, int] = {}  # event id -> times applied (must stay 1)
         self.deliveries = self.duplicates = self.refused = self.bad_signatures = 0
 
-    def __call__(self, environ, start_response):
-        req = Request(environ)
-        return self._route(req)(environ, start_response)
-
-    def _route(self, req: Request) -> Response:
-        if req.path == "/control" and req.method == "POST":
-            self.control(**(req.get_json(force=True, silent=True) or {}))
-            return _json({})
-        if req.path == "/state":
-            return _json(self.state())
-        if req.method == "POST":
-            return self._receive(req)
-        return _json({"error": "not found"}, 404)
+    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, dict]:
+        if path == "/control" and method == "POST":
+            self.control(**(json.loads(raw or b"{}") or {}))
+            return 200, {}
+        if path == "/state":
+            return 200, self.state()
+        if method == "POST":
+            return self._receive(headers, raw)
+        return 404, {"error": "not found"}
 
     def control(self, **data) -> None:
         with self.lock:
@@ -76,23 +70,22 @@ class Receiver:
                 "bad_signatures": self.bad_signatures,
             }
 
-    def _receive(self, req: Request) -> Response:
-        raw = req.get_data()
+    def _receive(self, headers, raw: bytes) -> tuple[int, dict]:
         try:
-            signing.verify(self.secret, req.headers.get(signing.HEADER), raw)
+            signing.verify(self.secret, headers.get(signing.HEADER), raw)
             event = json.loads(raw)
-            event_id = req.headers["X-Hotline-Event-Id"]
+            event_id = headers["X-Hotline-Event-Id"]
         except (signing.SignatureError, ValueError, KeyError):
             with self.lock:
                 self.bad_signatures += 1
-            return _json({"error": "bad signature"}, 401)
+            return 401, {"error": "bad signature"}
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
             self.deliveries += 1
             if self.rng.random() * 100 < self.fail_percent:
                 self.refused += 1
-                return _json({"error": "simulated outage"}, self.fail_status)
+                return self.fail_status, {"error": "simulated outage"}
             if event_id in self.applied:
                 self.duplicates += 1
             else:
@@ -100,23 +93,49 @@ class Receiver:
                 self.events[event_id] = event
                 self.arrived[event_id] = time.time()
             lose_ack = self.rng.random() * 100 < self.ack_loss_percent
-        if lose_ack:
-            return _json({"error": "simulated lost acknowledgement"}, 500)
-        return _json({"status": "ok"})
+        if lose_ack:  # applied, but the platform does not learn it: it will send it again
+            return 500, {"error": "simulated lost acknowledgement"}
+        return 200, {"status": "ok"}
 
 
-class KeepAlive(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"  # like a real receiver: the platform keeps its connection
+class _Handler(BaseHTTPRequestHandler):
+    """Plain http.server with keep-alive (HTTP/1.1, Content-Length on every answer)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall between them
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, body = self.server.receiver.handle(method, self.path.split("?", 1)[0], self.headers, raw)
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def log_message(self, format, *args) -> None:
+        pass
 
 
-def _json(data, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
+def _server(host: str, port: int, receiver: Receiver) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), _Handler)
+    server.daemon_threads = True
+    server.receiver = receiver  # type: ignore[attr-defined]
+    return server
 
 
 def serve(secret: str = "", port: int = 0, host: str = "127.0.0.1", **kwargs):
     """Start in a thread; returns (receiver, base url, server): ``server.shutdown()`` stops it."""
     receiver = Receiver(secret, **kwargs)
-    server = make_server(host, port, receiver, threaded=True, request_handler=KeepAlive)
+    server = _server(host, port, receiver)
     threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True).start()
     return receiver, f"http://{host}:{server.server_port}", server
 
@@ -126,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8062)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, Receiver(), threaded=True, request_handler=KeepAlive)
+    server = _server(args.host, args.port, Receiver())
     print(f"webhook receiver on http://{args.host}:{args.port}/hooks", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

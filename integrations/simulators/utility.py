@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from integrations import signing
@@ -227,10 +227,6 @@ class UtilitySystem:
             return None
 
 
-class KeepAlive(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"  # like a real receiver: the platform keeps its connection
-
-
 def _json(data, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
 
@@ -238,7 +234,7 @@ def _json(data, status: int = 200) -> Response:
 def serve(secret: str = "", port: int = 0, host: str = "127.0.0.1", **kwargs):
     """Start in a thread; returns (system, base url, server): ``server.shutdown()`` stops it."""
     system = UtilitySystem(secret, **kwargs)
-    server = make_server(host, port, system, threaded=True, request_handler=KeepAlive)
+    server = make_server(host, port, system, threaded=True)
     threading.Thread(target=server.serve_forever, name="utility-simulator", daemon=True).start()
     return system, f"http://{host}:{server.server_port}", server
 
@@ -252,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(secret) < 32:
         parser.error("set UTILITY_SIMULATOR_SECRET (at least 32 characters)")
     system = UtilitySystem(secret)
-    server = make_server(args.host, args.port, system, threaded=True, request_handler=KeepAlive)
+    server = make_server(args.host, args.port, system, threaded=True)
     print(f"utility simulator on http://{args.host}:{args.port}/messages", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
