@@ -210,7 +210,7 @@ def _report(run: dict, state: dict) -> int:
             [
                 ("orders created (intake)", len(made), f"{len(made) / window_s:.0f}/s"),
                 (
-                    "outbox messages relayed (event + delivery)",
+                    "outbox messages relayed (webhook deliveries)",
                     run["relayed"],
                     f"{run['relayed'] / window_s:.0f}/s",
                 ),
