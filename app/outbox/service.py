@@ -36,7 +36,7 @@ _RELAY_FLAG = "outbox_published"
 _LOCK_CLASS = 0x0B0C  # pg_advisory_xact_lock(class, tenant id): one relay per city at a time
 _NUDGE_TTL = 60  # seconds; a queued relay clears its flag when it starts, this only heals loss
 BATCH = 200
-BATCH_SECONDS = 0.5  # a batch ends after this long: what was committed meanwhile joins the next one
+BATCH_SECONDS = 0.25  # a batch ends after this long: what was committed meanwhile joins the next one
 
 
 def publish(topic: str, payload: dict[str, Any], *, key: str, destination: str) -> OutboxMessage:
