@@ -53,6 +53,7 @@ NAV = (
             Link(_l("SLA policies"), "province_portal.sla_overview", permission="tenants.read"),
             Link(_l("Dead letters"), "province_portal.dead_letters", permission="outbox.manage"),
             Link(_l("Third-party clients"), "province_portal.clients_page", permission="clients.read"),
+            Link(_l("Webhooks"), "province_portal.webhooks_page", permission="webhooks.read"),
         ),
     ),
 )

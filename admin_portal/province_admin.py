@@ -51,3 +51,19 @@ def retry_dead_letter(city: str, message_id: int):
         db.session.commit()
     flash(_("Message put back in its line"))
     return redirect(url_for(".dead_letters"))
+
+
+@blp.get("/admin/webhooks")
+def webhooks_page():
+    """Every city's webhook subscriptions with delivery counts, and each city's latest deliveries."""
+    from app.webhooks import service as webhooks
+    from tenants.fanout import active_tenants
+
+    require(g.web_principal, "webhooks.read")
+    cities = []
+    for slug in active_tenants():
+        with tenant_context(slug) as ref:
+            subscriptions, recent = webhooks.overview(recent=10)
+        if subscriptions or recent:
+            cities.append({"slug": slug, "name": ref.name, "subscriptions": subscriptions, "recent": recent})
+    return render_template("province/webhooks.html", cities=cities, tz=SH)

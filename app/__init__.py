@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_provisioning()
     _register_channel_adapters(settings)
     _register_emergency(app, api)
+    _register_integrations(api)
     _register_outbox_placeholders()
     _register_schedule()
     _register_cli(app)
@@ -268,6 +269,27 @@ def _register_emergency(app: Flask, api) -> None:
     for blp in (emergency_in_blp, city_blp, province_blp):
         api.register_blueprint(blp)
     app.cli.add_command(emergency_cli)
+
+
+def _register_integrations(api) -> None:
+    """External departments (utilities) and webhooks: order observers, outbox handlers, their APIs."""
+    from integrations import utilities as utility_adapter
+    from integrations import webhooks as webhook_adapter
+    from integrations.utilities.api import blp as utility_messages_blp
+
+    from .orders.events import observe
+    from .outbox.registry import handles
+    from .utilities import service as utilities
+    from .utilities.api import blp as utilities_blp
+    from .webhooks import service as webhooks
+    from .webhooks.api import blp as webhooks_blp
+
+    observe(utilities.observe_order)
+    handles(utilities.TOPIC, utility_adapter.deliver, writes=False)  # HTTP only: no savepoint
+    observe(webhooks.observe_order)
+    handles(webhooks.DELIVERY, webhook_adapter.deliver, writes=False)
+    for blp in (utilities_blp, utility_messages_blp, webhooks_blp):
+        api.register_blueprint(blp)
 
 
 def _register_outbox_placeholders() -> None:

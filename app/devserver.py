@@ -14,8 +14,10 @@ them at its own exit.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -167,6 +169,8 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
     simulator = _emergency_simulator(flask, env, signals, settings)
     if simulator is False:
         return 0
+    if not _start_utility_simulator(settings, env, children, signals, port):
+        return 0
     gunicorn = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "python:app.serving"]
     gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4"]
     children.append(_spawn(gunicorn, env))
@@ -174,7 +178,7 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
     children.append(_spawn([*flask, "scheduler"], env))
     if simulator:
         children.append(_spawn(simulator, env))
-    _banner(port, env.get("EMERGENCY_SIM_PORT", "8110") if simulator else None)
+    _banner(port, env.get("EMERGENCY_SIM_PORT", "8110") if simulator else None, env.get("UTILITY_SIMULATOR_PORT", ""))
     while not signals.stop:
         if any(child.poll() is not None for child in children):
             _say("a process exited; stopping the rest")
@@ -214,7 +218,40 @@ def _emergency_simulator(flask: list[str], env: dict, signals: Signals, settings
     ]
 
 
-def _banner(port: int, sim_port: str | None = None) -> None:
+def _start_utility_simulator(settings, env: dict, children: list, signals: Signals, port: int) -> bool:
+    """The demo city's water and power companies answer dispatches from a simulated system
+    (integrations/simulators/utility.py): started here, its endpoints configured by ``demo utilities``."""
+    secret_file = Path(settings.instance_path) / "utility-simulator.secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(32))
+        secret_file.chmod(0o600)
+    sim_port = int(env.get("UTILITY_SIMULATOR_PORT") or _free_port(port + 61))
+    env["UTILITY_SIMULATOR_PORT"] = str(sim_port)
+    sim_env = {**env, "UTILITY_SIMULATOR_SECRET": secret_file.read_text().strip()}
+    simulator = [sys.executable, "-m", "integrations.simulators.utility", "--port", str(sim_port)]
+    children.append(_spawn(simulator, sim_env))
+    url = f"http://127.0.0.1:{sim_port}/messages"
+    cities = ["--tenant", env["DEMO_CITIES"].split(",")[0]] if env.get("DEMO_CITIES") else []
+    return _step(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "utilities", "--url", url, *cities],
+        sim_env,
+        signals,
+    )
+
+
+def _free_port(preferred: int) -> int:
+    """``preferred`` when nothing listens there, else one the kernel picks."""
+    for candidate in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate if candidate < 65536 else 0))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise StartupError("no free port for the utility simulator")
+
+
+def _banner(port: int, sim_port: str | None = None, utility_port: str = "") -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -232,6 +269,8 @@ def _banner(port: int, sim_port: str | None = None) -> None:
             if sim_port
             else []
         ),
+        f"  Utility sim     http://127.0.0.1:{utility_port}/state"
+        "   water (zlsgs) and power (gdgs) answer dispatches",
         "  Demo logins     password 'demo' for all:",
         "                  province.admin, province.supervisor",
         "                  agent@shijiazhuang, dispatcher@shijiazhuang, city_supervisor@shijiazhuang",

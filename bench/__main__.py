@@ -11,6 +11,7 @@ BENCHMARKS = [
     "intake",
     "province",
     "outbox_lines",
+    "outbox",
     "web",
     "province_web",
     "triage",

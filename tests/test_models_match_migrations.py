@@ -25,7 +25,9 @@ import app.orders.models
 import app.outbox.models
 import app.province.models
 import app.sla.models
-import app.tenancy.models  # noqa: F401  (register every model on the metadata)
+import app.tenancy.models
+import app.utilities.models
+import app.webhooks.models  # noqa: F401  (register every model on the metadata)
 from tenants import ProvinceBase, TenantBase
 from tenants.db import db
 

@@ -67,6 +67,11 @@ MATRIX: dict[str, frozenset[str]] = {
     # the outbox: a city's dead letters and waiting lines; province-wide lists and retries
     "outbox.read": frozenset({CS, PA}),
     "outbox.manage": frozenset({PA}),
+    # integrations: external departments (utilities) and third-party webhooks of a city
+    "utilities.read": frozenset({D, CS, PA}),
+    "utilities.manage": frozenset({CS, PA}),
+    "webhooks.read": frozenset({CS, PA}),
+    "webhooks.manage": frozenset({CS, PA}),
     # knowledge base (知识库): editors write, supervisors review their own level
     "kb.read": frozenset({A, D, H, CS, PS, PA, KB}),
     "kb.edit": frozenset({KB}),

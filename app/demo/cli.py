@@ -74,3 +74,33 @@ def seed_command(count: int, tenants: str, seed: int) -> None:
         click.echo(f"{slug}: {seed_city(slug, count, seed=seed)} orders")
 
     for_each_tenant(one, slugs)
+
+
+@demo_cli.command("utilities")
+@click.option("--url", required=True, help="The utility simulator's message URL (…/messages).")
+@click.option("--departments", default="zlsgs,gdgs", show_default=True, help="Water and power company codes.")
+@click.option("--tenant", default="shijiazhuang", show_default=True, help="Else the first active city.")
+def utilities_command(url: str, departments: str, tenant: str) -> None:
+    """Make the demo city's water and power companies external departments answered by the utility
+    simulator (``make run``); the shared secret comes from UTILITY_SIMULATOR_SECRET."""
+    import os
+
+    from tenants import db, tenant_context
+    from tenants.fanout import active_tenants
+
+    from ..utilities import service as utilities
+
+    secret = os.environ.get("UTILITY_SIMULATOR_SECRET", "")
+    if len(secret) < 32:
+        raise click.UsageError("set UTILITY_SIMULATOR_SECRET (at least 32 characters)")
+    cities = active_tenants()
+    slug = tenant if tenant in cities else (cities[0] if cities else None)
+    if slug is None:
+        raise click.UsageError("no active city")
+    with tenant_context(slug):
+        for code in [d for d in departments.split(",") if d]:
+            utilities.configure(
+                code, {"url": url, "secret": secret, "active": True, "keep_previous": False}, "demo"
+            )
+        db.session.commit()
+    click.echo(f"{slug}: {departments} answered by the utility simulator at {url}")

@@ -60,12 +60,19 @@ def handles(name: str) -> Callable[[Handler], Handler]:
 
 
 def perform(
-    principal: Principal, order_id: int, name: str, body: dict[str, Any], if_match: int | None = None
+    principal: Principal,
+    order_id: int,
+    name: str,
+    body: dict[str, Any],
+    if_match: int | None = None,
+    *,
+    via: dict[str, Any] | None = None,
 ) -> OrderChanged:
     """Run action ``name`` on an order; returns the change (observers have seen it already).
 
     The action's permission and row scope come from one call (``restrict``): a department-scoped
     action reaches only orders on which the caller's department holds an active assignment.
+    ``via`` is recorded with the change when it came from another system (a utility's message id).
     """
     action = ACTIONS[name]
     order = load_for_action(
@@ -80,6 +87,7 @@ def perform(
     except WrongState as exc:
         raise Conflict(str(exc)) from exc
     ctx = Ctx(principal, order, action, body)
+    ctx.audit_data.update(via or {})
     before = snapshot(order)
     _handlers[name](ctx)
     if action.to_state:

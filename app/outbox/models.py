@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenants import TenantBase
 
 PENDING_SQL = "delivered_at IS NULL AND dead_at IS NULL"
+WEBHOOK_LOG_SQL = "destination LIKE 'webhook:%'"
 
 
 class OutboxMessage(TenantBase):
@@ -44,6 +45,8 @@ class OutboxMessage(TenantBase):
     __table_args__ = (
         Index("ix_outbox_line", "destination", "id", postgresql_where=text(PENDING_SQL)),
         Index("ix_outbox_dead", "dead_at", "id", postgresql_where=text("dead_at IS NOT NULL")),
+        # a webhook subscription's delivery log, in any state (app/webhooks)
+        Index("ix_outbox_webhook_log", "destination", "id", postgresql_where=text(WEBHOOK_LOG_SQL)),
     )
 
     @property

@@ -40,6 +40,7 @@ class Route:
     topic: str
     handler: Handler
     awaiting: str | None = None  # the placeholder's reason: which adapter is missing
+    writes: bool = True  # False: the handler only talks to the outside (no savepoint needed)
 
     @property
     def has_adapter(self) -> bool:
@@ -54,12 +55,16 @@ class _Blank(dict):
         return "?"
 
 
-def handles(topic: str, handler: Handler) -> None:
-    """Register the delivery handler of ``topic`` (idempotent for the same handler)."""
+def handles(topic: str, handler: Handler, *, writes: bool = True) -> None:
+    """Register the delivery handler of ``topic`` (idempotent for the same handler).
+
+    ``writes=False`` declares a handler that changes nothing in the database (an HTTP delivery):
+    the relay then calls it without a savepoint of its own, two round trips less per message.
+    """
     current = _routes.get(topic)
     if current is not None and current.has_adapter and current.handler is not handler:
         raise ValueError(f"outbox topic {topic!r} already has a handler ({current.handler.__qualname__})")
-    _routes[topic] = Route(topic, handler)
+    _routes[topic] = Route(topic, handler, writes=writes)
 
 
 def awaits_adapter(topic: str, reason: str) -> None:

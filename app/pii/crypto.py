@@ -1,4 +1,5 @@
-"""Phone numbers: AES-256-GCM at rest, HMAC-SHA256 lookup hash, masked display.
+"""Phone numbers: AES-256-GCM at rest, HMAC-SHA256 lookup hash, masked display; the same keys
+seal integration secrets (utility endpoints, webhook subscriptions) under their own purpose.
 
 Keys come from settings (PII_ENCRYPTION_KEY, PII_HASH_KEY), never from the repository.
 Ciphertexts carry a one-byte key id so keys can rotate: new writes use the first key,
@@ -71,15 +72,22 @@ class PhoneVault:
         return vault
 
     def encrypt(self, phone: str) -> bytes:
-        key_id, aead = self._keys[0]
-        nonce = os.urandom(12)
-        return bytes([key_id]) + nonce + aead.encrypt(nonce, phone.encode(), b"phone")
+        return self.seal(phone, b"phone")
 
     def decrypt(self, blob: bytes) -> str:
+        return self.unseal(blob, b"phone")
+
+    def seal(self, value: str, purpose: bytes) -> bytes:
+        """Encrypt ``value`` bound to ``purpose`` (a phone never opens as a webhook secret)."""
+        key_id, aead = self._keys[0]
+        nonce = os.urandom(12)
+        return bytes([key_id]) + nonce + aead.encrypt(nonce, value.encode(), purpose)
+
+    def unseal(self, blob: bytes, purpose: bytes) -> str:
         aead = self._by_id.get(blob[0])
         if aead is None:
-            raise ValueError(f"no key with id {blob[0]} to decrypt this phone number")
-        return aead.decrypt(blob[1:13], blob[13:], b"phone").decode()
+            raise ValueError(f"no key with id {blob[0]} to decrypt this value")
+        return aead.decrypt(blob[1:13], blob[13:], purpose).decode()
 
     def lookup_hash(self, phone: str) -> str:
         """Keyed hash for repeat-caller search; useless without the key (no rainbow tables)."""

@@ -1,0 +1,1 @@
+"""Utilities (water, power, gas, heating) as handling departments reached over signed messages."""
