@@ -231,8 +231,8 @@ def _attempt(session: Session, message: OutboxMessage) -> Exception | None:
     Commit hooks also run at a savepoint's release (audit entries are written there), and a
     rolled-back savepoint drops the notes it made, so each message's effects stand or fall alone.
     """
-    target = route(message.topic)
     try:
+        target = route(message.topic)  # a topic that lost its route fails like a delivery
         if not target.writes:  # nothing to roll back; a failed read aborts the batch (redelivered)
             target.handler(message)
             return None

@@ -208,3 +208,44 @@ def test_a_commit_after_a_relay_started_queues_the_next_relay(topic, put, relay_
     put(t, line)
     assert queue("outbox").count == 2  # so the next commit queues another
     redis_client.conn.flushdb()
+
+
+def test_http_only_handlers_run_without_a_savepoint_and_a_long_batch_is_cut(
+    app_ctx, put, relay_in, message, policy, line, monkeypatch
+):
+    """``handles(..., writes=False)``: a failure still holds its line only; a batch ends after
+    BATCH_SECONDS and the run goes on with the next one, in order."""
+    import time
+    import uuid
+
+    from app.outbox import registry, service
+
+    policy(max_attempts=5, base=60)
+    monkeypatch.setattr(service, "BATCH_SECONDS", 0.05)
+    rx = Receiver()
+
+    def slow(message):
+        time.sleep(0.02)
+        rx(message)
+
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    registry.handles(name, slow, writes=False)
+    try:
+        a, b = f"{line}:a", f"{line}:b"
+        ids = [put(name, b) for _ in range(8)]
+        a1 = put(name, a)
+        rx.down.add(a)
+        assert relay_in() == 8  # several batches of about 0.05 s, one run
+        assert rx.got == [(b, i) for i in ids]
+        assert (message(a1)["state"], message(a1)["attempts"]) == ("pending", 1)
+        assert "ConnectionError" in message(a1)["last_error"]
+    finally:
+        registry._routes.pop(name, None)
+        from sqlalchemy import delete
+
+        from app.outbox.models import OutboxMessage
+        from tenants import db, tenant_context
+
+        with tenant_context(SJZ):
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.topic == name))
+            db.session.commit()
