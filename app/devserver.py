@@ -178,7 +178,11 @@ def _serve(settings: Settings, env: dict, children: list[subprocess.Popen], sign
     children.append(_spawn([*flask, "scheduler"], env))
     if simulator:
         children.append(_spawn(simulator, env))
-    _banner(port, env.get("EMERGENCY_SIM_PORT", "8110") if simulator else None, env.get("UTILITY_SIMULATOR_PORT", ""))
+    _banner(
+        port,
+        env.get("EMERGENCY_SIM_PORT", "8110") if simulator else None,
+        env.get("UTILITY_SIMULATOR_PORT", ""),
+    )
     while not signals.stop:
         if any(child.poll() is not None for child in children):
             _say("a process exited; stopping the rest")

@@ -48,7 +48,9 @@ def from_xml(text: bytes):
             return None
         if el.tag in BOOLS:
             return el.text == "true"
-        if el.tag in NUMBERS and not (el.tag == "code" and parent == "attribute"):  # an attribute's code is text
+        if el.tag in NUMBERS and not (
+            el.tag == "code" and parent == "attribute"
+        ):  # an attribute's code is text
             return float(el.text) if "." in el.text else int(el.text)
         return el.text
 

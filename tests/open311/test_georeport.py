@@ -184,8 +184,18 @@ def test_service_definitions_carry_the_attributes_a_category_needs(client, two_t
         ({}, 400),  # required attributes missing
         ({"attribute[indoor_temperature]": "warm", "attribute[heating_type]": "1"}, 400),
         ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "9"}, 400),
-        ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "1", "attribute[nope]": "x"}, 400),
-        ({"attribute[indoor_temperature]": "15", "attribute[heating_type]": "1", "attribute[since]": "昨天"}, 400),
+        (
+            {"attribute[indoor_temperature]": "15", "attribute[heating_type]": "1", "attribute[nope]": "x"},
+            400,
+        ),
+        (
+            {
+                "attribute[indoor_temperature]": "15",
+                "attribute[heating_type]": "1",
+                "attribute[since]": "昨天",
+            },
+            400,
+        ),
     ],
 )
 def test_bad_attributes_are_refused_and_file_nothing(client, api_key, orders, attrs, status):

@@ -42,7 +42,9 @@ def test_city_supervisor_cannot_see_another_citys_dashboard(web):
     assert web("agent@shijiazhuang").get("/desk/shijiazhuang/dashboard").status_code == 403
 
 
-def test_city_dashboard_tables_export_as_csv_and_excel(app, two_tenants, web, orders_api, client, auth_headers):
+def test_city_dashboard_tables_export_as_csv_and_excel(
+    app, two_tenants, web, orders_api, client, auth_headers
+):
     """The KPI and district tables download with the API's figures; no caller data; own city only."""
     import csv
     import io
@@ -67,7 +69,10 @@ def test_city_dashboard_tables_export_as_csv_and_excel(app, two_tenants, web, or
     assert rows[-1][1] == str(api["total"]["received"]) and len(rows) == 1 + len(api["groups"]) + 1
     assert "孙导出" not in text and not re.search(r"1[3-9]\d{9}", text)
     districts = user.get(f"/desk/shijiazhuang/dashboard/export.xlsx?table=districts&{period}")
-    assert districts.status_code == 200 and "shijiazhuang-districts.xlsx" in districts.headers["Content-Disposition"]
+    assert (
+        districts.status_code == 200
+        and "shijiazhuang-districts.xlsx" in districts.headers["Content-Disposition"]
+    )
     with zipfile.ZipFile(io.BytesIO(districts.get_data())) as book:
         assert "district" in book.read("xl/sharedStrings.xml").decode()
     assert user.get("/desk/shijiazhuang/dashboard/export.csv?table=nope").status_code == 422
