@@ -120,7 +120,7 @@ def frequencies(terms: list[str], schemas: list[str]) -> tuple[dict[str, float],
     if any(any(a) for a in asks):
         params = {"queries": [_quote(t) for t in terms], "cap": COUNT_CAP}
         params |= {f"a{n}": a for n, a in enumerate(asks)}
-        rows = db.session.execute(_count_sql(tuple(schemas)), params)
+        rows = db.session.connection().execute(_count_sql(tuple(schemas)), params)
         for k, (term, row) in enumerate(zip(terms, rows, strict=True)):
             for n, (schema, stats, count) in enumerate(zip(schemas, every, row, strict=True)):
                 if not asks[n][k]:
