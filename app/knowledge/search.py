@@ -180,7 +180,8 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
         "rank_by": " | ".join(map(_any, top)),
         "limit": limit,
     }
-    rows = sorted(db.session.connection().execute(stmt, params), key=lambda r: (r.level, -r.score, r.scope, r.id))
+    found = db.session.connection().execute(stmt, params)
+    rows = sorted(found, key=lambda r: (r.level, -r.score, r.scope, r.id))
     return [{"id": r.id, "scope": r.scope, "title": r.title, "score": r.score} for r in rows]
 
 
