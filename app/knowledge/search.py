@@ -1,10 +1,12 @@
-"""Chinese keyword search (检索) over the articles a city sees.
+"""Chinese keyword search (检索) over the articles a city sees (docs/knowledge.md, "Search").
 
-Text is segmented with jieba (plus a hotline user dictionary) when an article is written, and
-stored as a weighted ``simple`` tsvector (title A, keywords B, content C) under a GIN index. A
-query is segmented the same way, colloquial words are expanded to official terms (暖气→供暖),
-terms are weighed by IDF; all terms must match first (AND), and when that finds too little the
-best few terms by IDF are OR-ed (capped, so a long sentence does not match everything).
+Text is segmented with jieba (plus the hotline vocabulary, ``vocabulary.py``) when an article is
+written, and stored as a weighted ``simple`` tsvector (title A, keywords B, content C) under a
+GIN index. A query is segmented the same way into groups, one per meaningful word: the word, its
+official synonyms (暖气 -> 供暖) and their pieces, any of which may match. Terms are weighed by
+IDF (``termstats``: PostgreSQL's own statistics, no row scans). All groups must match first
+(AND); when that finds too little, at least 3, 2, then 1 of the rarest few groups (a capped OR),
+in one statement that stops at the first level that fills the page.
 """
 
 from __future__ import annotations
@@ -190,7 +192,8 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
         "rank_by": " | ".join(map(_any, top)),
         "limit": limit,
     }
-    rows = sorted(db.session.execute(stmt, params), key=lambda r: (r.level, -r.score, r.scope, r.id))
+    found = db.session.connection().execute(stmt, params)
+    rows = sorted(found, key=lambda r: (r.level, -r.score, r.scope, r.id))
     return [{"id": r.id, "scope": r.scope, "title": r.title, "score": r.score} for r in rows]
 
 

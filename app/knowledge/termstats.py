@@ -5,8 +5,8 @@ it; PostgreSQL's ANALYZE already keeps the most common lexemes of each tsvector 
 share of rows holding them (``pg_stats.most_common_elems``). Those serve the common terms (read
 once per table every ``STATS_SECONDS``); any other term is counted in that table, but only up to
 ``COUNT_CAP`` rows: past that it is "fairly common", estimated halfway between the cap and the
-rarest tracked share. Counts cover every stored article (drafts too): IDF only orders the query's
-terms, so exact figures for common terms buy nothing. docs/knowledge.md, "Speed".
+rarest tracked share. Non-zero counts are kept as long as the statistics. Counts cover every
+stored article (drafts too): IDF only orders the query's terms. docs/knowledge.md, "Speed".
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def frequencies(terms: list[str], schemas: list[str]) -> tuple[dict[str, float],
     if any(any(a) for a in asks):
         params = {"queries": [_quote(t) for t in terms], "cap": COUNT_CAP}
         params |= {f"a{n}": a for n, a in enumerate(asks)}
-        rows = db.session.execute(_count_sql(tuple(schemas)), params)
+        rows = db.session.connection().execute(_count_sql(tuple(schemas)), params)
         for k, (term, row) in enumerate(zip(terms, rows, strict=True)):
             for n, (schema, stats, count) in enumerate(zip(schemas, every, row, strict=True)):
                 if not asks[n][k]:
