@@ -35,6 +35,10 @@ NOT_NEEDED = {
     "WEB_WORKERS": "make run only; the chart renders web.gunicorn.workers into gunicorn.conf.py",
     "DEMO_ORDERS": "make run only (demo seeding); a cluster never seeds demo orders",
     "DEMO_CITIES": "make run only (which demo cities to provision)",
+    "EMERGENCY_SIMULATOR": "make run only (start the 110/119/120/122 simulator or not)",
+    "EMERGENCY_SIM_PORT": "make run only (the emergency simulator's port)",
+    "UTILITY_SIMULATOR_PORT": "make run only (the utility simulator's port)",
+    "UTILITY_SIMULATOR_SECRET": "make run only (the secret `flask demo utilities` shares with the simulator)",
 }
 # Set on web pods only: the other processes serve no /metrics.
 WEB_ONLY = {"PROMETHEUS_MULTIPROC_DIR"}
