@@ -10,9 +10,8 @@ content as labelled lines, where the desk and the department read them. See docs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from .render import Open311Error
+from .render import Open311Error, parse_dt
 
 
 @dataclass(frozen=True)
@@ -160,10 +159,5 @@ def _shown(attr: Attribute, raw: list[str]) -> str:
         if number != number or abs(number) > 1e9:  # NaN or absurd
             raise Open311Error(400, f"{name} is out of range")
     elif attr.datatype == "datetime":
-        try:
-            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise Open311Error(400, f"{name} is not a W3C datetime") from exc
-        if dt.tzinfo is None:
-            raise Open311Error(400, f"{name} needs a time zone")
+        parse_dt(value, name)
     return value

@@ -34,6 +34,19 @@ class Open311Error(Exception):
         self.description = description
 
 
+def parse_dt(value: str | None, field: str) -> datetime | None:
+    """A W3C datetime with its offset (the spec's format), or a 400 naming ``field``."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Open311Error(400, f"{field} is not a W3C datetime") from exc
+    if dt.tzinfo is None:
+        raise Open311Error(400, f"{field} needs a time zone")
+    return dt
+
+
 def w3c(dt: datetime | None) -> str | None:
     return dt.astimezone(CITY_TZ).isoformat(timespec="seconds") if dt else None
 

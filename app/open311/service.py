@@ -7,7 +7,7 @@ or phone is ever part of a request (phone-like digits in the text are masked too
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from ..orders.workflow import OPEN_STATES
 from . import attributes
 from .keys import principal_of
 from .models import ApiClient
-from .render import Open311Error, w3c
+from .render import Open311Error, parse_dt, w3c
 
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
 MAX_PAGE = 1000  # the spec's upper bound per response
@@ -189,18 +189,6 @@ def create(client: ApiClient, form: dict[str, Any]) -> dict[str, Any]:
     }
     result = intake(principal_of(client), body)
     return {"service_request_id": result.order.number, "service_notice": None, "account_id": None}
-
-
-def parse_dt(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Open311Error(400, f"{field} is not a W3C datetime") from exc
-    if dt.tzinfo is None:
-        raise Open311Error(400, f"{field} needs a time zone")
-    return dt
 
 
 __all__ = ["create", "definition", "find", "parse_dt", "search", "services"]
