@@ -41,6 +41,9 @@ ALLOWED = {
     ("kb_articles", "content"),
     ("kb_article_versions", "title"),
     ("kb_article_versions", "content"),
+    # the province's emergency class map (110/119/120/122 classes): class names, not a person's
+    ("emergency_class_map", "major_name"),
+    ("emergency_class_map", "class_name"),
 }
 FACT_TABLES = ("order_facts", "kpi_daily", "supervision_facts")
 
