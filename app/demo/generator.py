@@ -142,41 +142,18 @@ class SyntheticOrder:
     merge_into: SyntheticOrder | None = None  # a duplicate merged (并单) into an earlier open order
 
     def order_fields(self, created_by: str) -> dict:
-        """The ``Order`` columns copied as they are (the demo seed and the benches add the phone,
-        the number and what they compute themselves)."""
-        return {
-            "status": self.status,
-            "channel": self.channel,
-            "appeal_type": self.appeal_type,
-            "category_code": self.category_code,
-            "urgency": self.urgency,
-            "title": self.title,
-            "content": self.content,
-            "caller_name": self.caller_name,
-            "confidential": self.confidential,
-            "address": self.address,
-            "district_code": self.district_code,
-            "lead_department": self.lead,
-            "due_at": self.due_at,
-            "warn_at": self.warn_at,
-            "reply_content": self.reply,
-            "reply_outcome": self.outcome,
-            "resolution": self.resolution,
-            "direct_closure": self.direct_closure,
-            "satisfaction": self.satisfaction,
-            "resolved": self.resolved,
-            "callback_at": self.callback_at,
-            "reopen_count": self.reopen_count,
-            "return_count": self.return_count,
-            "created_by": created_by,
-            "created_at": self.created_at,
-            "updated_at": self.steps[-1].at if self.steps else self.created_at,
-            "dispatched_at": self.dispatched_at,
-            "accepted_at": self.accepted_at,
-            "replied_at": self.replied_at,
-            "closed_at": self.closed_at,
-            "version": 1 + len(self.steps),
-        }
+        """The ``Order`` columns copied as they are (callers add the phone, number and the rest)."""
+        fields = {column: getattr(self, attr) for column, attr in _ORDER_COLUMNS.items()}
+        updated = self.steps[-1].at if self.steps else self.created_at
+        return fields | {"created_by": created_by, "updated_at": updated, "version": 1 + len(self.steps)}
+
+
+# Order column -> SyntheticOrder attribute, for ``order_fields``
+_SAME_NAME = """status channel appeal_type category_code urgency title content caller_name confidential
+address district_code due_at warn_at resolution direct_closure satisfaction resolved callback_at
+reopen_count return_count created_at dispatched_at accepted_at replied_at closed_at""".split()  # noqa: SIM905
+_RENAMED = {"lead_department": "lead", "reply_content": "reply", "reply_outcome": "outcome"}
+_ORDER_COLUMNS = {c: c for c in _SAME_NAME} | _RENAMED
 
 
 @lru_cache(maxsize=1)

@@ -8,18 +8,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tenants import current_tenant, db
-from tenants.context import UnknownTenant, lookup
+from tenants import db
 
 from ..audit import service as audit
 from ..auth.policy import allowed
 from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, Forbidden
-from . import references, topics
+from . import references
 from .events import OrderChanged, changed, notify, snapshot
 from .models import Assignment, ExtensionRequest, Order, Supervision
 from .service import actor_of, load_for_action, now
-from .workflow import ACTIONS, EMERGENCY_TARGETS, Action, WrongState, check_state
+from .workflow import ACTIONS, Action, WrongState, check_state
 
 Handler = Callable[["Ctx"], None]
 _handlers: dict[str, Handler] = {}
@@ -348,86 +347,5 @@ def _supervise(ctx: Ctx) -> None:
     ctx.audit_data.update(level=level, note=ctx.body["note"])
 
 
-# -- leaving this city's queue ----------------------------------------------------------------
-
-
-@handles("merge")
-def _merge(ctx: Ctx) -> None:
-    into_id = ctx.body["into"]
-    if into_id == ctx.order.id:
-        raise Conflict("an order cannot be merged into itself")
-    target = db.session.scalars(select(Order).where(Order.id == into_id).with_for_update()).first()
-    if target is None:
-        raise DomainError(
-            f"no order {into_id} to merge into", status=422, errors={"json": {"into": ["not found"]}}
-        )
-    if target.status in ("closed", "merged", "transferred"):
-        raise Conflict(f"cannot merge into an order that is {target.status}")
-    for a in ctx.order.assignments:
-        if a.active:
-            a.active, a.status = False, "cancelled"
-    ctx.order.merged_into_id = target.id
-    ctx.audit_data.update(into=target.id, into_number=target.number)
-    audit.record(
-        "order.merged_in",
-        actor=actor_of(ctx.principal),
-        order=target,
-        merged=ctx.order.id,
-        merged_number=ctx.order.number,
-    )
-
-
-@handles("transfer")
-def _transfer(ctx: Ctx) -> None:
-    from ..outbox.service import publish
-
-    slug = ctx.body["to_tenant"]
-    try:
-        target = lookup(slug)
-    except UnknownTenant as exc:
-        raise DomainError(str(exc), status=422, errors={"json": {"to_tenant": ["unknown city"]}}) from exc
-    if target.slug == current_tenant().slug:
-        raise Conflict("an order cannot be transferred to its own city")
-    _cancel_assignments(ctx.order)
-    ctx.order.transferred_to = target.slug
-    ctx.audit_data.update(to_tenant=target.slug, reason=ctx.body["reason"])
-    publish(
-        topics.TRANSFER_REQUESTED,
-        {
-            "order_id": ctx.order.id,
-            "number": ctx.order.number,
-            "to_tenant": target.slug,
-            "reason": ctx.body["reason"],
-        },
-        key=f"transfer:{ctx.order.number}:{ctx.order.version}",  # a sent-back order may go again
-        destination=f"city:{target.slug}",
-    )
-
-
-@handles("escalate")
-def _escalate(ctx: Ctx) -> None:
-    from ..outbox.service import publish
-
-    target = ctx.body["target"]
-    if target not in EMERGENCY_TARGETS:
-        raise DomainError(f"unknown emergency platform {target!r}", status=422)
-    _cancel_assignments(ctx.order)
-    ctx.order.transferred_to = target
-    ctx.audit_data.update(target=target, reason=ctx.body.get("reason"))
-    publish(
-        topics.ESCALATED,
-        {
-            "order_id": ctx.order.id,
-            "number": ctx.order.number,
-            "target": target,
-            "reason": ctx.body.get("reason"),
-        },
-        key=f"escalate:{ctx.order.number}:{ctx.order.version}",
-        destination=f"emergency:{target}",  # one line per platform: its messages stay in order
-    )
-
-
-def _cancel_assignments(order: Order) -> None:
-    for a in order.assignments:
-        if a.active:
-            a.active, a.status = False, "cancelled"
+# merge, transfer and escalate (an order leaving this city's queue) register from their own module
+from . import handover  # noqa: E402, F401
