@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import fields, validate
 
 from ..orders.schemas import CODE
 from ..orders.workflow import APPEAL_TYPES, CHANNELS, STATES
+from ..province.schemas import PeriodQuery
 from ..rest import Schema
 
 LISTED_STATES = tuple(s for s in STATES if s != "merged")  # a merged order lives on in its target
-MAX_DAYS = 366
-SH = ZoneInfo("Asia/Shanghai")
 
 
-class _Period(Schema):
-    from_ = fields.Date(
-        data_key="from",
-        load_default=None,
-        metadata={"description": "first receipt date, local (default: 29 days before `to`)"},
-    )
-    to = fields.Date(
-        load_default=None, metadata={"description": "last receipt date, inclusive (default today)"}
-    )
-
-    @validates_schema
-    def _range(self, data, **kwargs):
-        start, end = data.get("from_"), data.get("to")
-        if start and end and start > end:
-            raise ValidationError("must not be after 'to'", "from")
-        if start and end and (end - start).days > MAX_DAYS:
-            raise ValidationError(f"at most {MAX_DAYS} days", "from")
-
-    @post_load
-    def _defaults(self, data, **kwargs):
-        today = datetime.now(SH).date()
-        data["to"] = data.get("to") or max(today, data.get("from_") or today)
-        data["from_"] = data.get("from_") or data["to"] - timedelta(days=29)
-        return data
+class _Period(PeriodQuery):
+    max_days = 366
 
 
 class PartnerOrderQuery(_Period):

@@ -72,22 +72,27 @@ class OrderFactOut(Schema):
 
 
 # -- KPIs -------------------------------------------------------------------------------------------
-class KpiQuery(Schema):
+class PeriodQuery(Schema):
+    """``from`` / ``to`` receipt dates (local), defaulting to the 30 days up to today, at most
+    ``max_days`` apart; shared by the KPI and partner queries."""
+
+    max_days = MAX_DAYS
     from_ = fields.Date(
-        data_key="from", load_default=None, metadata={"description": "first receipt date (local)"}
+        data_key="from",
+        load_default=None,
+        metadata={"description": "first receipt date, local (default: 29 days before `to`)"},
     )
     to = fields.Date(
         load_default=None, metadata={"description": "last receipt date, inclusive (default today)"}
     )
-    group_by = fields.String(validate=validate.OneOf(GROUP_BY), load_default=None)
 
     @validates_schema
     def _range(self, data, **kwargs):
         start, end = data.get("from_"), data.get("to")
         if start and end and start > end:
             raise ValidationError("must not be after 'to'", "from")
-        if start and end and (end - start).days > MAX_DAYS:
-            raise ValidationError(f"at most {MAX_DAYS} days", "from")
+        if start and end and (end - start).days > self.max_days:
+            raise ValidationError(f"at most {self.max_days} days", "from")
 
     @post_load
     def _defaults(self, data, **kwargs):
@@ -95,6 +100,10 @@ class KpiQuery(Schema):
         data["to"] = data.get("to") or max(today, data.get("from_") or today)
         data["from_"] = data.get("from_") or data["to"] - timedelta(days=29)
         return data
+
+
+class KpiQuery(PeriodQuery):
+    group_by = fields.String(validate=validate.OneOf(GROUP_BY), load_default=None)
 
 
 class KpiValue(Schema):
