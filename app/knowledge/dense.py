@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import select
+from threadpoolctl import threadpool_limits
 
 from tenants import current_tenant, db
 
@@ -106,6 +108,14 @@ def _heads() -> tuple:
     return tuple(db.session.execute(select(*cols)).one())
 
 
+@lru_cache(maxsize=1)
+def _one_blas_thread() -> None:
+    """One BLAS thread in this process: the matrix product is memory-bound, and OpenBLAS's own
+    spinning threads under a threaded web server's concurrent searches made it ~3x slower on
+    2 cores (bench/kb.py, docs/knowledge.md "Speed"). Process-wide, set once at first search."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def _scored(q: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(cosine, scope index, id) of every embedded article of both scopes; None when this city
     has no vectors at all or the model cannot load (callers fall back to keywords)."""
@@ -114,6 +124,7 @@ def _scored(q: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     except embedding.ModelUnavailable as exc:
         log.warning("dense search unavailable: %s", exc)
         return None
+    _one_blas_thread()
     heads = _heads()
     sims, scopes, ids = [], [], []
     for n, key in enumerate(("province", current_tenant().schema)):

@@ -90,6 +90,12 @@ def query_vector(q: str) -> np.ndarray:
     return vector
 
 
+def forget_queries() -> None:
+    """Empty this process's query-vector cache (bench/kb.py times uncached queries)."""
+    with _lock:
+        _queries.clear()
+
+
 def tables(province: bool):
     """(article, embedding, counter) models of a scope."""
     if province:
