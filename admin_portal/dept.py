@@ -7,12 +7,16 @@ masked and confidential callers hidden exactly as the API presents them to depar
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from app.catalog.models import Department
 from app.errors import Forbidden
+from app.knowledge import validity
 from app.orders import worklists
-from tenants import current_tenant_or_none
+from tenants import current_tenant, current_tenant_or_none, db
 
 from . import kb_pages, orderpage
 from .lists import order_list
@@ -36,6 +40,7 @@ NAV = (
         tuple(Link(LIST_TITLES[n], "dept.inbox", (("list", n),)) for n in LIST_TITLES),
     ),
     kb_pages.nav_group("dept"),
+    Group(_l("Our knowledge articles"), (Link(_l("Validity"), "dept.kb_validity"),)),
 )
 
 
@@ -85,6 +90,23 @@ def inbox():
 def alerts():
     counts = worklists.counts(g.web_principal, worklists.INBOX, ("to_sign", "due_soon", "overdue"))
     return render_template("components/alerts.html", counts=counts, list_endpoint="dept.inbox")
+
+
+@blp.get(T + "/kb/validity")
+def kb_validity():
+    """This department's city articles that expired or run out soon (知识到期提醒): the same list
+    the daily validity job tells the department about (app/knowledge/validity.py)."""
+    principal = g.web_principal
+    department = db.session.get(Department, principal.department) if principal.department else None
+    if department is None:
+        raise Forbidden("your account belongs to no department")
+    return render_template(
+        "dept/kb_validity.html",
+        rows=validity.owned_by(department, date.today()),
+        units=sorted(validity.unit_names(department, current_tenant().name)),
+        today=date.today(),
+        warn_days=validity.WARN_DAYS,
+    )
 
 
 orderpage.register(blp)

@@ -28,7 +28,7 @@ from app.knowledge.taxonomy import TREE
 from tenants import db
 
 from . import forms
-from .kb_pages import load, manages, template_names
+from .kb_pages import load, template_names
 from .lists import Pager
 from .web import allow_uploads
 
@@ -56,7 +56,7 @@ def _require_editor() -> None:
 
 
 def _require_manager() -> None:
-    if not manages(g.web_principal, province=_province()):
+    if not service.manages(g.web_principal, province=_province()):
         raise Forbidden("for the editors and reviewers of this knowledge base")
 
 
@@ -264,9 +264,18 @@ def report_page():
                     }
                 )
         usage = [dict(r._mapping, title=titles.get((r.scope, r.article_id), "—")) for r in rows]
-    stale = validity.stale_report(_model(), date.today())
+    if _province():
+        report = validity.province_report(date.today())
+        stale, cities = report["units"], report["cities"]
+    else:
+        stale, cities = validity.stale_report(_model(), date.today()), []
     return render_template(
-        "kb/report.html", usage=usage, stale=stale, scope=_scope(), warn_days=validity.WARN_DAYS
+        "kb/report.html",
+        usage=usage,
+        stale=stale,
+        cities=cities,
+        scope=_scope(),
+        warn_days=validity.WARN_DAYS,
     )
 
 

@@ -60,13 +60,6 @@ def nav_group(area: str, *, search: bool = True, review: str | None = None) -> G
     return Group(_l("Knowledge base"), tuple(links))
 
 
-def manages(principal, *, province: bool) -> bool:
-    """Editors (of this level: a city editor edits city articles) and reviewers see every state."""
-    if service.may_review(principal, province=province):
-        return True
-    return allowed(principal, "kb.edit") and bool(principal.tenant) != province
-
-
 def load(scope: str, article_id: int):
     """One article this user may open in this area, or 404 (drafts of others, other levels)."""
     if scope not in SCOPES:
@@ -75,7 +68,7 @@ def load(scope: str, article_id: int):
     if not province and current_tenant_or_none() is None:
         raise NotFound("no such article")
     row = service.get(article_id, province=province)
-    if row.state != "published" and not manages(g.web_principal, province=province):
+    if row.state != "published" and not service.manages(g.web_principal, province=province):
         raise NotFound("no such article")
     return row
 
@@ -210,7 +203,7 @@ def article_page(scope: str, article_id: int):
     row = load(scope, article_id)
     if scope == "province":
         local = override_of(row.id)
-        if local is not None and not manages(g.web_principal, province=True):
+        if local is not None and not service.manages(g.web_principal, province=True):
             return redirect(url_for(".kb_article", scope="city", article_id=local.id))
     province = scope == "province"
     principal = g.web_principal

@@ -162,8 +162,9 @@ def _register_blueprints(app: Flask, api) -> None:
     for blp in (province_kb_blp, city_kb_blp, kb_search_blp, kb_suggest_blp, kb_feedback_blp):
         api.register_blueprint(blp)
     from .knowledge import io_api as kb_io
+    from .knowledge import validity_api as kb_validity
 
-    for blp in (kb_io.province_blp, kb_io.city_blp):
+    for blp in (kb_io.province_blp, kb_io.city_blp, kb_validity.province_blp, kb_validity.city_blp):
         api.register_blueprint(blp)
     from .outbox.api import blp as outbox_blp
     from .outbox.api import city_blp as outbox_city_blp

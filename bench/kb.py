@@ -353,7 +353,10 @@ def _speed_runs(args, dense_ok: bool, distinct: int) -> list[tuple]:
     runs = [("keyword search", keyword, args.per_client, args.clients)]
     if dense_ok:
         runs.append(("fused search", fused, fused_per, args.clients))
-    runs += [("ILIKE scan", ilike, args.ilike_per_client, args.clients), ("keyword search", keyword, args.per_client, 1)]
+    runs += [
+        ("ILIKE scan", ilike, args.ilike_per_client, args.clients),
+        ("keyword search", keyword, args.per_client, 1),
+    ]
     if dense_ok:
         runs.append(("fused search", fused, min(args.per_client, distinct), 1))
     return runs
@@ -407,7 +410,9 @@ def main(argv: list[str]) -> int:
             dense_ok = isinstance(results.get("fused"), dict)
             if dense_ok:
                 n, took = stand_in_vectors(made_from)
-                print(f"  and {n:,} stand-in vectors (a demo article's vector plus noise) stored in {took:.0f} s")
+                print(
+                    f"  and {n:,} stand-in vectors (a demo article's vector plus noise) stored in {took:.0f} s"
+                )
         texts = [q["q"] for q in queries]
         rows, p95, p50 = [], {}, {}
         for name, fn, per, n in _speed_runs(args, dense_ok, len(texts)):
@@ -424,7 +429,9 @@ def main(argv: list[str]) -> int:
                 got = p95[(name, args.clients)]
                 ok &= got < P95_TARGET
                 verdict = "ok" if got < P95_TARGET else "MISSED"
-                print(f"{name} p95, {args.clients} clients: {_ms(got)} (target < {_ms(P95_TARGET)}): {verdict}")
+                print(
+                    f"{name} p95, {args.clients} clients: {_ms(got)} (target < {_ms(P95_TARGET)}): {verdict}"
+                )
         if ("fused search", 1) in p50 and args.clients > 1:
             one, cores = p50[("fused search", 1)], os.cpu_count() or 1
             print(

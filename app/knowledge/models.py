@@ -37,6 +37,8 @@ class _ArticleColumns:
     keywords: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # the valid_to its issuing unit was told is near (validity.py): a renewed date warns again
+    expiry_notice_for: Mapped[date | None] = mapped_column(Date, nullable=True)
     state: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(128))

@@ -233,3 +233,11 @@ def visible(principal: Principal | None, *, today: date | None = None) -> list:
 
 def may_review(principal: Principal, *, province: bool) -> bool:
     return allowed(principal, review_permission(province))
+
+
+def manages(principal: Principal, *, province: bool) -> bool:
+    """Editors of this level (a city editor edits city articles) and its reviewers: they see
+    every state, the validity reports and the usage reports."""
+    if may_review(principal, province=province):
+        return True
+    return allowed(principal, "kb.edit") and bool(principal.tenant) != province

@@ -17,7 +17,7 @@ so it halved what one city can deliver (bench/outbox.py). See docs/integrations.
 from __future__ import annotations
 
 import secrets as tokens
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +64,8 @@ EVENT_TYPES: dict[str, str] = {
     "deadline_warning": "order.deadline_warning",
     "overdue": "order.overdue",
 }
-TYPES = tuple(dict.fromkeys(EVENT_TYPES.values()))
+KB_EXPIRING = "kb.articles_expiring"  # the knowledge validity job: a unit's articles run out soon
+TYPES = (*dict.fromkeys(EVENT_TYPES.values()), KB_EXPIRING)
 PING = "ping"
 
 # the order's fields an event carries: codes, states and times, never who called or what they said
@@ -177,23 +178,29 @@ def observe_order(event: OrderChanged) -> None:
     kind = EVENT_TYPES.get(event.action)
     if kind is None:
         return
-    wanted = [t.id for t in targets().values() if t.active and kind in t.event_types]
-    if not wanted:
-        return
     order = event.order
-    event_id = f"evt:{current_tenant().slug}:{order.number}:v{order.version}:{event.action}"
-    body = envelope(
-        event_id,
+    publish_event(
+        f"evt:{current_tenant().slug}:{order.number}:v{order.version}:{event.action}",
         kind,
-        {
+        lambda: {
             "order": order_summary(order),
             "action": event.action,
             "from": event.before_status,
             "to": event.after_status,
         },
     )
-    for subscription_id in sorted(wanted):
+
+
+def publish_event(event_id: str, kind: str, data: Callable[[], dict[str, Any]]) -> int:
+    """One ``kind`` event to each active subscription of this city that wants it, in the
+    caller's transaction; ``data`` is built only when someone does. Returns deliveries queued."""
+    wanted = sorted(t.id for t in targets().values() if t.active and kind in t.event_types)
+    if not wanted:
+        return 0
+    body = envelope(event_id, kind, data())
+    for subscription_id in wanted:
         _deliver(subscription_id, body, key=f"{event_id}:{subscription_id}")
+    return len(wanted)
 
 
 def envelope(event_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:

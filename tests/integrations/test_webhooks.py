@@ -167,3 +167,75 @@ def test_subscriptions_are_a_city_admins_and_stay_in_their_city(
     )
     assert all(e["tenant"] == SJZ for e in receiver.state()["events"])  # nothing of Tangshan
     assert ts_order.get_json()["number"] not in json.dumps(receiver.state()["events"])
+
+
+def test_knowledge_expiry_notice_reaches_the_subscriber_once_per_expiry_date(app, receiver, outbox_worker):
+    """The validity job's ``kb.articles_expiring`` event: delivered signed over HTTP, once per
+    article and expiry date, another city's articles never in it."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import delete
+
+    from app.knowledge import service, validity
+    from app.knowledge.models import CityArticle
+    from tenants import db, tenant_context
+    from tests.knowledge.test_search import publish
+    from tests.knowledge.test_workflow import CS, EDIT_CITY, fields, who
+
+    receiver.subscribe(["kb.articles_expiring"])
+    today = date.today()
+    unit = "石家庄市住房和城乡建设局"
+    with app.app_context():
+        with tenant_context(SJZ):
+            art = publish(
+                EDIT_CITY,
+                CS,
+                False,
+                title="通知甲-加装电梯",
+                issuing_unit=unit,
+                valid_to=today + timedelta(days=6),
+            )
+            db.session.commit()
+        with tenant_context(TS):
+            editor, reviewer = who("kb_editor", TS), who("city_supervisor", TS)
+            other = service.create(editor, province=False, **fields(title="唐山的通知", valid_to=today))
+            service.transition(editor, other.id, "submit", province=False)
+            service.transition(reviewer, other.id, "publish", province=False)
+            db.session.commit()
+        try:
+            validity.run_daily(today)
+            validity.run_daily(today)  # a second run the same day tells nobody again
+
+            def notices():
+                events = receiver.state()["events"]  # other tests' articles may expire too
+                return [
+                    e
+                    for e in events
+                    if e["type"] == "kb.articles_expiring" and e["data"]["issuing_unit"] == unit
+                ]
+
+            assert outbox_worker(lambda: len(notices()) == 1), receiver.state()
+            event = notices()[0]
+            assert event["tenant"] == SJZ and event["data"]["issuing_unit"] == unit
+            assert event["data"]["articles"] == [
+                {
+                    "id": art.id,
+                    "title": "通知甲-加装电梯",
+                    "valid_to": (today + timedelta(days=6)).isoformat(),
+                }
+            ]
+            assert receiver.state()["bad_signatures"] == 0
+            assert "唐山的通知" not in json.dumps(receiver.state()["events"], ensure_ascii=False)
+            with tenant_context(SJZ):
+                db.session.get(CityArticle, art.id).valid_to = today + timedelta(days=9)  # renewed
+                db.session.commit()
+            validity.run_daily(today + timedelta(days=1))
+            assert outbox_worker(lambda: len(notices()) == 2), receiver.state()
+            assert notices()[1]["data"]["articles"][0]["valid_to"] == (today + timedelta(days=9)).isoformat()
+        finally:
+            for slug in (SJZ, TS):
+                with tenant_context(slug):
+                    db.session.execute(
+                        delete(CityArticle).where(CityArticle.title.in_(["通知甲-加装电梯", "唐山的通知"]))
+                    )
+                    db.session.commit()

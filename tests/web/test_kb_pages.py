@@ -216,3 +216,70 @@ def test_intake_suggestions_helped_mark_and_a_cited_direct_closure(web, clean, o
         token_from=f"{SJZ}/intake",
     )
     assert bad.status_code == 422  # not an article of this city: the order is not saved either
+
+
+def test_validity_pages_department_city_and_province(app, web, clean):
+    """The department sees its own articles that run out or ran out; the city's and the
+    province's reports count them per issuing unit and per city."""
+    from datetime import date, timedelta
+
+    from app.knowledge import validity
+    from tenants import tenant_context
+    from tests.knowledge.test_search import publish
+    from tests.knowledge.test_workflow import CS, EDIT_CITY
+
+    today = date.today()
+    unit = "石家庄市住房和城乡建设局"
+    with app.app_context(), tenant_context("shijiazhuang"):
+        publish(
+            EDIT_CITY,
+            CS,
+            False,
+            title="加装电梯补助申请",
+            issuing_unit=unit,
+            valid_to=today + timedelta(days=3),
+        )
+        publish(
+            EDIT_CITY,
+            CS,
+            False,
+            title="旧的物业收费通知",
+            issuing_unit=unit,
+            valid_to=today - timedelta(days=2),
+        )
+        publish(
+            EDIT_CITY,
+            CS,
+            False,
+            title="长期有效的指南",
+            issuing_unit=unit,
+            valid_to=today + timedelta(days=300),
+        )
+        publish(EDIT_CITY, CS, False, title="教育局的通知", issuing_unit="石家庄市教育局", valid_to=today)
+        db.session.commit()
+        validity.expire_due(validity.CityArticle, today)
+        db.session.commit()
+
+    handler = web("handler.zjj@shijiazhuang")
+    page = text_of(handler.get("/dept/shijiazhuang/kb/validity"))
+    assert "加装电梯补助申请" in page and "旧的物业收费通知" in page, page
+    assert "长期有效的指南" not in page and "教育局的通知" not in page
+    assert "已过期" in page and unit in page
+    other = text_of(web("handler.cgj@shijiazhuang").get("/dept/shijiazhuang/kb/validity"))
+    assert "加装电梯补助申请" not in other
+
+    city = text_of(web("city_supervisor@shijiazhuang").get(f"{SJZ}/kb/report"))
+    assert unit in city and "石家庄市教育局" in city
+    assert web("agent@shijiazhuang").get(f"{SJZ}/kb/report").status_code == 403
+
+    province = web("province.supervisor").get("/province/kb/report")
+    assert province.status_code == 200
+    cities = re.search(
+        r'data-testid="kb-stale-cities".*?</table>', province.get_data(as_text=True), re.S
+    ).group(0)
+    row_of_sjz = re.search(r"<tr><td>石家庄市</td>(.*?)</tr>", cities, re.S).group(1)
+    assert re.findall(r">(\d+)<", row_of_sjz) == [
+        "3",
+        "2",
+        "1",
+    ]  # published, expiring (within 14 days), expired
