@@ -143,6 +143,9 @@ def _values(row) -> dict:
 def new_form():
     _require_editor()
     values = {"material_type": "热点问答"}
+    units = service.bound_units(g.web_principal, province=_province())
+    if units:  # a department's editor issues as its department: the full name first
+        values["issuing_unit"] = max(units, key=len)
     overrides = request.args.get("overrides", type=int)
     if overrides and not _province():
         shared = load("province", overrides)

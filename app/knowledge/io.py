@@ -50,6 +50,7 @@ MESSAGES = {
     "date": "a date like 2026-01-31",
     "duplicate": "the same title appears on row {other}",
     "exists": "an article with this title exists",
+    "unit": "your department issues as {units}",
 }
 
 
@@ -172,13 +173,18 @@ def parse(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     return fields, errors
 
 
-def check(rows: list[dict], *, province: bool) -> tuple[list[dict], list[dict]]:
-    """Every row's fields, and every problem of every row (none: the file may be imported)."""
+def check(
+    rows: list[dict], *, province: bool, units: set[str] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Every row's fields, and every problem of every row (none: the file may be imported);
+    ``units``: the issuing units a department-bound editor may use (``service.bound_units``)."""
     model = ProvinceArticle if province else CityArticle
     parsed, errors = [], []
     first_row: dict[str, int] = {}
     for raw in rows:
         fields, problems = parse(raw)
+        if units is not None and fields.get("issuing_unit") and fields["issuing_unit"] not in units:
+            problems.append(("issuing_unit", MESSAGES["unit"].format(units="、".join(sorted(units)))))
         title = fields["title"]
         if title and title in first_row:
             problems.append(("title", MESSAGES["duplicate"].format(other=first_row[title])))
@@ -210,7 +216,7 @@ def import_file(
     if province and principal.tenant:
         raise DomainError("a city editor imports city articles", status=403)
     rows = read(filename, data)
-    parsed, errors = check(rows, province=province)
+    parsed, errors = check(rows, province=province, units=service.bound_units(principal, province=province))
     report = Report(rows=len(rows), errors=errors, state="in_review" if submit else "draft")
     if errors:
         raise ImportRejected(report)

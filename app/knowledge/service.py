@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, or_, select
 
-from tenants import db
+from tenants import current_tenant, db
 
 from ..auth.policy import allowed, require
 from ..auth.principal import Principal
@@ -78,12 +78,41 @@ def _title_taken(model, title: str, exclude: int | None = None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
+def bound_units(principal: Principal, *, province: bool) -> set[str] | None:
+    """The issuing units a department-bound city editor writes as (its department's names,
+    ``validity.unit_names``); None for an editor bound to no department, and at province level
+    (province units are not in a city's catalogue)."""
+    if province or not principal.department or not principal.tenant:
+        return None
+    from ..catalog.models import Department
+    from .validity import unit_names
+
+    department = db.session.get(Department, principal.department)
+    if department is None:
+        return set()  # a department gone from the catalogue writes nothing
+    return unit_names(department, current_tenant().name)
+
+
+def _check_bound(principal: Principal, province: bool, issuing_unit: str | None, *, new: bool) -> None:
+    units = bound_units(principal, province=province)
+    if units is None or issuing_unit in units:
+        return
+    if new:
+        raise DomainError(
+            "a department's editor issues articles as its department",
+            errors={"issuing_unit": [f"one of {', '.join(sorted(units))}"]},
+            status=422,
+        )
+    raise DomainError("this article belongs to another issuing unit than your department", status=403)
+
+
 def create(principal: Principal, *, province: bool, overrides_id: int | None = None, **fields) -> object:
     require(principal, "kb.edit")
     if province and principal.tenant:
         raise DomainError("a city editor writes city articles", status=403)
     model, version_model = _models(province)
     validate(fields)
+    _check_bound(principal, province, fields.get("issuing_unit"), new=True)
     if _title_taken(model, fields["title"]):
         raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
     extra = {}
@@ -131,6 +160,7 @@ def create_many(principal: Principal, items: list[dict], *, province: bool, subm
     model, version_model = _models(province)
     for fields in items:
         validate(fields)
+        _check_bound(principal, province, fields.get("issuing_unit"), new=True)
     titles = [f["title"] for f in items]
     taken = set()
     for start in range(0, len(titles), 500):
@@ -160,9 +190,12 @@ def update(principal: Principal, article_id: int, *, province: bool, **fields) -
     require(principal, "kb.edit")
     model, version_model = _models(province)
     row = get(article_id, province=province)
+    _check_bound(principal, province, row.issuing_unit, new=False)
     if row.state not in ("draft", "withdrawn", "expired"):
         raise Conflict(f"an article {row.state} cannot be edited; withdraw it first")
     validate(fields)
+    if "issuing_unit" in fields:
+        _check_bound(principal, province, fields["issuing_unit"], new=True)
     if "title" in fields and _title_taken(model, fields["title"], exclude=row.id):
         raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
     old = row.content
@@ -204,6 +237,8 @@ def transition(
         raise NotFound(f"no action {action!r}")
     require(principal, review_permission(province) if action in REVIEW_ACTIONS else "kb.edit")
     row = get(article_id, province=province)
+    if action not in REVIEW_ACTIONS and not may_review(principal, province=province):
+        _check_bound(principal, province, row.issuing_unit, new=False)
     sources, target = TRANSITIONS[action]
     if row.state not in sources:
         raise Conflict(f"cannot {action} an article that is {row.state}")

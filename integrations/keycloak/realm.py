@@ -109,6 +109,16 @@ def demo_users_for(slug: str, city_name: str = "") -> list[dict[str, Any]]:
         users.append(
             _user(f"handler.{code}@{slug}", "handler", dept, last, {"tenant": slug, "department": code})
         )
+    # a department-bound knowledge editor: writes only its department's articles (docs/knowledge.md)
+    users.append(
+        _user(
+            f"kb_editor.zjj@{slug}",
+            "kb_editor",
+            "住建局知识库编辑",
+            last,
+            {"tenant": slug, "department": "zjj"},
+        )
+    )
     return users
 
 

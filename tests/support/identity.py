@@ -2,7 +2,7 @@
 
 ``mint`` signs tokens with the dev IdP's key directly (fast; for API tests and for
 crafting bad tokens). The demo-user naming (docs/architecture.md §5) decides the claims:
-``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``, ``province.kb_editor``;
+``<role>@<tenant>``, ``handler.<dept>@<tenant>``, ``kb_editor.<dept>@<tenant>``, ``province.admin``, ``province.supervisor``, ``province.kb_editor``;
 service accounts ``client.<kind>@<tenant>`` (api_client or emergency_system) and ``partner.<name>@<tenant>``
 (data_partner).
 """
@@ -31,9 +31,10 @@ def claims_for(username: str, issuer: str, audience: str = "hotline-api") -> dic
         claims["realm_access"] = {"roles": ["kb_editor"]}
         return claims
     local, _, tenant = username.partition("@")
-    if local.startswith("handler."):
-        claims["realm_access"] = {"roles": ["handler"]}
-        claims["department"] = local.split(".", 1)[1]
+    if local.startswith(("handler.", "kb_editor.")):  # <role>.<dept>@<tenant>: department-bound
+        role, department = local.split(".", 1)
+        claims["realm_access"] = {"roles": [role]}
+        claims["department"] = department
     elif local.startswith("client."):  # client.<kind>@<tenant>: api_client or emergency_system
         kind = local.split(".", 1)[1]
         claims["realm_access"] = {
