@@ -279,7 +279,7 @@ def _banner(port: int, sim_port: str | None = None, utility_port: str = "") -> N
         "                  province.admin, province.supervisor",
         "                  agent@shijiazhuang, dispatcher@shijiazhuang, city_supervisor@shijiazhuang",
         "                  handler.zjj@shijiazhuang (also cgj, sthjj, scjgj, rsj) - same for every city",
-        "                  province.kb_editor, kb_editor@shijiazhuang, kb_editor.zjj@shijiazhuang (住建局 only)",
+        "                  province.kb_editor, kb_editor@shijiazhuang, kb_editor.zjj@shijiazhuang (zjj only)",
         "  Service accounts client credentials, secret '<client_id>-dev-secret':",
         "                  api-demo-shijiazhuang (api_client), partner-demo-shijiazhuang (data_partner)",
         f"                  third parties: {base}/province/admin/clients (province.admin)",
