@@ -198,3 +198,39 @@ def test_province_article_with_a_local_version_in_one_city_only(user, clean):  #
     ).to_be_visible()
     expect(other.page.get_by_test_id("kb-results")).not_to_contain_text("（本市）")
     assert agent.errors == [] and other.errors == []
+
+
+def test_a_department_editor_writes_as_its_department_and_its_handlers_see_expiry(app, user, clean):  # noqa: F811
+    """kb_editor.zjj writes as 住建局 (the form fills the unit in); once the article is published
+    and about to run out, the 住建局 handlers' validity page lists it, other departments' not."""
+    from datetime import date, timedelta
+
+    from app.knowledge import service
+    from tenants import db, tenant_context
+    from tests.knowledge.test_workflow import CS, EDIT_CITY
+
+    editor = user("kb_editor.zjj@shijiazhuang")
+    page = editor.page
+    page.get_by_test_id("kb-new").click()
+    expect(page.get_by_label("发布单位")).to_have_value("石家庄市住房和城乡建设局")
+    page.get_by_label("标题").fill("老旧小区加装电梯补助申请")
+    page.get_by_label("知识分类（末级）").select_option("城乡建设/物业管理/物业服务")
+    page.locator("#kb-to").fill((date.today() + timedelta(days=5)).isoformat())
+    page.get_by_label("内容（话务员答复口径）").fill("加装电梯补助向区住建部门申请，需业主同意书。")
+    page.get_by_test_id("kb-save").click()
+    expect(page.get_by_test_id("kb-title")).to_have_text("老旧小区加装电梯补助申请")
+    article = int(re.search(r"/kb/a/city/(\d+)$", page.url).group(1))
+    with app.app_context(), tenant_context("shijiazhuang"):
+        service.transition(EDIT_CITY, article, "submit", province=False)
+        service.transition(CS, article, "publish", province=False)
+        db.session.commit()
+
+    handler = user("handler.zjj@shijiazhuang")
+    page = handler.page
+    page.locator("#sidebar").get_by_role("link", name="有效期").click()
+    expect(page.locator("h1")).to_have_text("本单位知识有效期")
+    expect(page.get_by_test_id("dept-kb-validity")).to_contain_text("老旧小区加装电梯补助申请")
+    handler.shot("dept-kb-validity")
+    other = user("handler.cgj@shijiazhuang")
+    other.goto("/dept/shijiazhuang/kb/validity")
+    expect(other.page.locator("main")).not_to_contain_text("老旧小区加装电梯补助申请")
