@@ -70,6 +70,9 @@ class Settings:
     web_poll_seconds: int = 15  # htmx polling of inboxes, lists and warnings
     attachments_path: Path | None = None  # unset: <instance>/attachments
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # private networks outbound calls to typed URLs may reach (app/egress.py); None: loopback
+    # outside production (the simulators), nothing in production
+    outbound_private_networks: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -105,6 +108,7 @@ class Settings:
         if env.get("ATTACHMENTS_PATH"):
             s.attachments_path = Path(env["ATTACHMENTS_PATH"])
         s.attachment_max_bytes = int(env.get("ATTACHMENT_MAX_BYTES", s.attachment_max_bytes))
+        s.outbound_private_networks = env.get("OUTBOUND_PRIVATE_NETWORKS")
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in names:
@@ -128,6 +132,7 @@ class Settings:
         ):
             if value not in choices:
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        self.private_networks()  # a bad CIDR stops the start with its name
         if self.is_production:
             missing = [
                 name
@@ -205,4 +210,16 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
             "JSON_AS_ASCII": False,
+            "OUTBOUND_PRIVATE_NETWORKS": self.private_networks(),
         }
+
+    def private_networks(self) -> tuple:
+        from .egress import parse_networks
+
+        spec = self.outbound_private_networks
+        if spec is None:
+            spec = "" if self.is_production else "127.0.0.0/8,::1/128"
+        try:
+            return parse_networks(spec)
+        except ValueError as exc:
+            raise ConfigError(f"OUTBOUND_PRIVATE_NETWORKS: {exc}") from None

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from app.egress import UnsafeTarget
 from app.outbox.registry import NotDeliverable, Rejected
 from integrations import signing
+
+Resolver = Callable[[str, int], str]  # (host, port) -> the checked address to connect to (app/egress.py)
 
 TIMEOUT_SECONDS = 5.0
 MAX_ANSWER = 65536
@@ -35,8 +40,10 @@ def post_signed(
     what: str,
     headers: dict[str, str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    resolve: Resolver | None = None,
 ) -> int:
-    """Returns the receiver's status code (2xx); raises NotDeliverable or Rejected otherwise."""
+    """Returns the receiver's status code (2xx); raises NotDeliverable or Rejected otherwise.
+    ``resolve``: new connections go to the address it answers (an unsafe one is a Rejected)."""
     raw = json.dumps(body, ensure_ascii=False, default=str).encode()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -50,7 +57,9 @@ def post_signed(
         **(headers or {}),
     }
     try:
-        status = _exchange(parts, path, raw, sent, timeout)
+        status = _exchange(parts, path, raw, sent, timeout, resolve)
+    except UnsafeTarget as exc:
+        raise Rejected(f"{what} address refused: {exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
         raise NotDeliverable(f"{what} unreachable: {type(exc).__name__}: {exc}") from exc
     if 200 <= status < 300:
@@ -60,7 +69,41 @@ def post_signed(
     raise Rejected(f"{what} refused the message ({status})")
 
 
-def _exchange(parts, path: str, raw: bytes, headers: dict, timeout: float) -> int:
+class _PinnedHTTP(http.client.HTTPConnection):
+    """A connection to an address checked beforehand; ``Host`` stays the URL's name."""
+
+    def __init__(self, host, port, *, address: str, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout, self.source_address)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is checked against the URL's name (SNI too)."""
+
+    def __init__(self, host, port, *, address: str, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout, self.source_address)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _open(parts, timeout: float, resolve: Resolver | None) -> http.client.HTTPConnection:
+    https = parts.scheme == "https"
+    if resolve is None:
+        factory = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        return factory(parts.hostname, parts.port, timeout=timeout)
+    address = resolve(parts.hostname, parts.port or (443 if https else 80))
+    return (_PinnedHTTPS if https else _PinnedHTTP)(
+        parts.hostname, parts.port, address=address, timeout=timeout
+    )
+
+
+def _exchange(parts, path: str, raw: bytes, headers: dict, timeout: float, resolve: Resolver | None) -> int:
     """One request on the kept connection to that receiver; once more on a fresh one if it died."""
     pool = getattr(_local, "connections", None)
     if pool is None:
@@ -70,8 +113,7 @@ def _exchange(parts, path: str, raw: bytes, headers: dict, timeout: float) -> in
         conn = pool.pop(where, None)
         reused = conn is not None
         if conn is None:
-            factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            conn = factory(parts.hostname, parts.port, timeout=timeout)
+            conn = _open(parts, timeout, resolve)
         try:
             conn.request("POST", path, raw, headers)
             resp = conn.getresponse()

@@ -26,9 +26,10 @@ from sqlalchemy import Select, case, func, select, text
 
 from tenants import current_tenant, db
 
+from .. import egress
 from ..audit import service as audit
 from ..audit.service import Actor
-from ..errors import NotFound
+from ..errors import DomainError, NotFound
 from ..memo import forget, memo
 from ..orders.events import OrderChanged
 from ..outbox.models import WEBHOOK_LOG_SQL, OutboxMessage
@@ -88,8 +89,19 @@ _ORDER_TIMES = ("created_at", "updated_at", "dispatched_at", "accept_due_at", "d
 
 
 # -- subscriptions -----------------------------------------------------------------------------
+def _check_url(url: str) -> None:
+    """No internal address as a target (app/egress.py); names are checked at each connection."""
+    try:
+        egress.check_stored(url)
+    except egress.UnsafeTarget as exc:
+        raise DomainError(
+            "the URL points inside the platform's network", errors={"url": [str(exc)]}, status=422
+        ) from exc
+
+
 def create(data: Mapping[str, Any], actor: str) -> tuple[WebhookSubscription, str]:
     """A new subscription and its signing secret (returned once, stored sealed)."""
+    _check_url(data["url"])
     secret = "whsec_" + tokens.token_urlsafe(32)
     row = WebhookSubscription(
         url=data["url"],
@@ -118,6 +130,8 @@ def get(subscription_id: int, *, for_update: bool = False) -> WebhookSubscriptio
 
 def update(subscription_id: int, changes: Mapping[str, Any]) -> WebhookSubscription:
     row = get(subscription_id, for_update=True)
+    if "url" in changes:
+        _check_url(changes["url"])
     for key in ("url", "description", "active"):
         if key in changes:
             setattr(row, key, changes[key])

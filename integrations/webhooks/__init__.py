@@ -9,6 +9,7 @@ See docs/integrations.md, "Webhooks".
 
 from __future__ import annotations
 
+from app import egress
 from app.outbox.registry import Rejected
 from app.webhooks import service as webhooks
 from integrations.signed_http import post_signed
@@ -22,6 +23,7 @@ def deliver(message) -> None:
     if not target.active:
         raise Rejected("the subscription is paused (active: false); replay after resuming it")
     event = message.payload["event"]
+    allowed = egress.allowed_networks()  # a URL typed by a city admin: public or allowed addresses only
     post_signed(
         target.url,
         event,
@@ -33,4 +35,5 @@ def deliver(message) -> None:
             "X-Hotline-Event-Id": event["id"],
             "X-Hotline-Delivery": str(message.id),
         },
+        resolve=lambda host, port: egress.resolve(host, port, allowed),
     )

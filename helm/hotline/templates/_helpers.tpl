@@ -175,6 +175,7 @@ OUTBOX_MAX_ATTEMPTS: {{ .Values.outbox.maxAttempts | quote }}
 OUTBOX_RETRY_BASE_SECONDS: {{ .Values.outbox.retryBaseSeconds | quote }}
 OUTBOX_RETRY_MAX_SECONDS: {{ .Values.outbox.retryMaxSeconds | quote }}
 SMS_GATEWAY_URL: {{ (.Values.integrations).smsGatewayUrl | default "" | quote }}
+OUTBOUND_PRIVATE_NETWORKS: {{ (.Values.integrations).privateNetworks | default "" | quote }}
 PYTHONUNBUFFERED: "1"
 PYTHONDONTWRITEBYTECODE: "1"
 HOME: "/tmp"
