@@ -1,4 +1,5 @@
-"""``flask --app wsgi kb embed [--tenant X] [--no-province]``: embed what is missing now."""
+"""``flask --app wsgi kb embed|reindex [--tenant X] [--no-province]``: embed what is missing
+now; segment every article again after the hotline vocabulary changed (docs/knowledge.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from tenants import tenant_context
 from tenants.context import UnknownTenant
 from tenants.fanout import active_tenants
 
-from . import embedding
+from . import embedding, service
 
 kb_cli = AppGroup("kb", help="Knowledge base tools.")
 
@@ -31,3 +33,25 @@ def embed_command(tenants: tuple[str, ...], province: bool) -> None:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     click.echo(f"{total} article(s) embedded")
+
+
+@kb_cli.command("reindex")
+@click.option(
+    "--tenant", "tenants", multiple=True, help="Only this city (repeatable); default: every active city."
+)
+@click.option("--province/--no-province", default=True, help="Also the province base (default: yes).")
+def reindex_command(tenants: tuple[str, ...], province: bool) -> None:
+    """Rebuild the search vectors with the current vocabulary (app/knowledge/vocabulary.py)."""
+    total = 0
+    try:
+        if province:
+            total += (n := service.reindex(province=True, echo=lambda k: click.echo(f"province: {k}...")))
+            click.echo(f"province: {n} article(s) reindexed")
+        for slug in tenants or active_tenants():
+            with tenant_context(slug):
+                total += (n := service.reindex(province=False, echo=lambda k: click.echo(f"{slug}: {k}...")))  # noqa: B023
+            click.echo(f"{slug}: {n} article(s) reindexed")
+    except UnknownTenant as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(2)
+    click.echo(f"{total} article(s) reindexed")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import update as sql_update
 
 from tenants import current_tenant, db
 
@@ -276,3 +277,47 @@ def manages(principal: Principal, *, province: bool) -> bool:
     if may_review(principal, province=province):
         return True
     return allowed(principal, "kb.edit") and bool(principal.tenant) != province
+
+
+REINDEX_BATCH = 500
+
+
+def reindex(*, province: bool, echo=None) -> int:
+    """Segment every article of this scope again (after the hotline vocabulary changed: old
+    vectors hold the old words). A batch per transaction, so readers are never blocked long and
+    an interruption keeps what was done; the search statistics are re-read afterwards."""
+    from . import termstats
+    from .search import segment, tsv_of
+
+    model = _models(province)[0]
+    words = lambda text: " ".join(segment(text or ""))  # noqa: E731
+    table = model.__table__  # Core: one executemany, not the ORM's per-row bulk update
+    stmt = (
+        sql_update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(search_tsv=tsv_of(bindparam("b_title"), bindparam("b_keywords"), bindparam("b_content")))
+    )
+    done, last = 0, 0
+    while True:
+        cols = (model.id, model.title, model.keywords, model.content)
+        rows = db.session.execute(
+            select(*cols).where(model.id > last).order_by(model.id).limit(REINDEX_BATCH)
+        ).all()
+        if not rows:
+            break
+        params = [
+            {
+                "b_id": r.id,
+                "b_title": words(r.title),
+                "b_keywords": words(" ".join(r.keywords or [])),
+                "b_content": words(r.content),
+            }
+            for r in rows
+        ]
+        db.session.execute(stmt, params)
+        db.session.commit()
+        done, last = done + len(rows), rows[-1].id
+        if echo:
+            echo(done)
+    termstats.forget()
+    return done

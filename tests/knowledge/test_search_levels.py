@@ -105,3 +105,32 @@ def test_ranked_gives_article_keys_per_mode(clean):  # noqa: F811
 def test_any_text_is_a_query(clean, q):  # noqa: F811
     with tenant_context("shijiazhuang"):
         assert isinstance(search.keyword_search(q), list)
+
+
+def test_reindex_command_segments_every_article_again(app, clean):  # noqa: F811
+    """``flask kb reindex``: articles indexed under an older vocabulary are found again."""
+    with tenant_context("shijiazhuang"):
+        city = publish(
+            EDIT_CITY, CS, False, title="楼上漏水怎么处理", content="先与楼上业主协商，可找物业协调。"
+        )
+        shared = publish(EDIT_PROV, PS, True, title="全省供暖室温标准", content="供暖期卧室温度不低于18℃。")
+        db.session.commit()
+        city_id, shared_id = city.id, shared.id
+        for schema, row in (("t_shijiazhuang", city), ("province", shared)):  # as if indexed with other words
+            db.session.execute(
+                text(
+                    f"UPDATE {schema}.kb_articles SET search_tsv = to_tsvector('simple', 'x') WHERE id = :i"
+                ),
+                {"i": row.id},
+            )
+        db.session.commit()
+        assert not search.keyword_search("楼上漏水") and not search.keyword_search("供暖室温")
+        db.session.rollback()
+    result = app.test_cli_runner().invoke(args=["kb", "reindex", "--tenant", "shijiazhuang"])
+    assert result.exit_code == 0, result.output
+    assert "province: " in result.output and "shijiazhuang: " in result.output
+    with tenant_context("shijiazhuang"):
+        assert [h["id"] for h in search.keyword_search("楼上漏水")][:1] == [city_id]
+        assert shared_id in [h["id"] for h in search.keyword_search("供暖室温")]
+    bad = app.test_cli_runner().invoke(args=["kb", "reindex", "--no-province", "--tenant", "atlantis"])
+    assert bad.exit_code == 2 and "atlantis" in bad.output
