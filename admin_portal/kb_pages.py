@@ -179,18 +179,22 @@ def search_page():
         latest=latest,
         material_types=MATERIAL_TYPES,
         tops=list(TREE),
+        in_city=current_tenant_or_none() is not None,
     )
 
 
 def _latest(limit: int = 12) -> list[dict]:
-    """Recently published articles this city sees (the search page before a query)."""
+    """Recently published articles this city sees (the search page before a query); in the
+    province portal, of the province base."""
     overridden = select(CityArticle.overrides_id).where(
         CityArticle.overrides_id.isnot(None), CityArticle.state == "published"
     )
     out = []
-    for scope, model in (("province", ProvinceArticle), ("city", CityArticle)):
+    in_city = current_tenant_or_none() is not None
+    levels = (("province", ProvinceArticle), ("city", CityArticle))
+    for scope, model in levels if in_city else levels[:1]:  # the province portal: the base alone
         stmt = select(model).where(model.state == "published")
-        if scope == "province":
+        if scope == "province" and in_city:
             stmt = stmt.where(model.id.not_in(overridden))
         out += [
             card(r, scope) for r in db.session.scalars(stmt.order_by(model.updated_at.desc()).limit(limit))

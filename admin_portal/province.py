@@ -44,7 +44,7 @@ NAV = (
             Link(_l("My exports"), "province_portal.export_list", permission="province.read"),
         ),
     ),
-    kb_pages.nav_group("province_portal", search=False, review="kb.review_province"),
+    kb_pages.nav_group("province_portal", review="kb.review_province"),
     Group(
         _l("Administration"),
         (
@@ -208,6 +208,7 @@ def _trend(days: list[dict], measure: str, by: str) -> list[dict]:
 
 kb_editor.register(blp, prefix="")
 blp.add_url_rule("/kb/a/<string:scope>/<int:article_id>", "kb_article", kb_pages.article_page)
+blp.add_url_rule("/kb", "kb_search", kb_pages.search_page)  # the province base alone
 # the drill-down and supervision pages add their routes to ``blp`` (before it is registered)
 from . import (  # noqa: E402, F401
     province_admin,

@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from threadpoolctl import threadpool_limits
 
-from tenants import current_tenant, db
+from tenants import current_tenant_or_none, db
 
 from . import embedding
 from .search import keyword_search, visible_union
@@ -95,10 +95,10 @@ def _vectors(key: str) -> _Vectors:
 SCOPES = ("province", "city")
 
 
-def _heads() -> tuple:
-    """Both scopes' counter rows in one round trip: (province started_at, seq, city started_at, seq)."""
+def _heads(scopes: int) -> tuple:
+    """The scopes' counter rows in one round trip: (province started_at, seq[, city started_at, seq])."""
     cols = []
-    for province in (True, False):
+    for province in (True, False)[:scopes]:
         counter = embedding.tables(province)[2]
         one = counter.id == 1
         cols += [
@@ -125,9 +125,11 @@ def _scored(q: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         log.warning("dense search unavailable: %s", exc)
         return None
     _one_blas_thread()
-    heads = _heads()
+    city = current_tenant_or_none()
+    keys = ("province", *([city.schema] if city else []))  # the province portal: the base alone
+    heads = _heads(len(keys))
     sims, scopes, ids = [], [], []
-    for n, key in enumerate(("province", current_tenant().schema)):
+    for n, key in enumerate(keys):
         got_ids, matrix = _vectors(key).refresh(n == 0, heads[2 * n : 2 * n + 2])
         sims.append(matrix @ vector)
         scopes.append(np.full(len(got_ids), n, np.int8))

@@ -36,7 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from tenants import current_tenant, db
+from tenants import current_tenant_or_none, db
 
 from . import termstats
 from .models import CityArticle, ProvinceArticle
@@ -127,9 +127,17 @@ def _live(model, today: date, filters: dict):
     return cond
 
 
+def schemas() -> list[str]:
+    """The schemas searched: the province base, and the bound city's (none in the province
+    portal, where the base is searched alone)."""
+    city = current_tenant_or_none()
+    return [ProvinceArticle.__table__.schema, *([city.schema] if city else [])]
+
+
 def visible_union(today: date, filters: dict, ids: dict[str, list[int]] | None = None):
     """What this city sees: published, in-validity province articles it does not override plus
-    its own, under the filters; ``ids`` ({"province": [...], "city": [...]}) narrows to those."""
+    its own, under the filters; ``ids`` ({"province": [...], "city": [...]}) narrows to those.
+    With no city bound (the province portal): the province base alone."""
     overridden = select(CityArticle.overrides_id).where(
         CityArticle.overrides_id.isnot(None), CityArticle.state == "published"
     )
@@ -138,12 +146,13 @@ def visible_union(today: date, filters: dict, ids: dict[str, list[int]] | None =
     def only(m, scope: str) -> list:  # = ANY(array): one bound parameter, not one per id
         return [] if ids is None else [m.id == any_(literal(ids.get(scope) or [], ARRAY(BigInteger)))]
 
+    shared = select(*cols(ProvinceArticle, "province")).where(
+        *_live(ProvinceArticle, today, filters), *only(ProvinceArticle, "province")
+    )
+    if current_tenant_or_none() is None:
+        return shared.subquery()
     return union_all(
-        select(*cols(ProvinceArticle, "province")).where(
-            *_live(ProvinceArticle, today, filters),
-            ProvinceArticle.id.not_in(overridden),
-            *only(ProvinceArticle, "province"),
-        ),
+        shared.where(ProvinceArticle.id.not_in(overridden)),
         select(*cols(CityArticle, "city")).where(
             *_live(CityArticle, today, filters), *only(CityArticle, "city")
         ),
@@ -154,7 +163,7 @@ def idf(terms: list[str], today: date | None = None, filters: dict | None = None
     """log((N + 1) / (df + 0.5)) of the terms some article holds (termstats: no row scans)."""
     if not terms:
         return {}
-    df, n = termstats.frequencies(terms, [ProvinceArticle.__table__.schema, current_tenant().schema])
+    df, n = termstats.frequencies(terms, schemas())
     return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items() if d}
 
 
@@ -185,7 +194,7 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
     top = sorted(groups, key=lambda g: min(weights[t] for t in g), reverse=True)[:OR_CAP]
     levels = [" & ".join(map(_any, groups))]
     levels += [_at_least(top, m) for m in (3, 2, 1) if m < len(groups) and m <= len(top)]
-    stmt = _statement(today, tuple(sorted(filters.items())))
+    stmt = _statement(today, tuple(sorted(filters.items())), current_tenant_or_none() is not None)
     params = {
         "levels": levels,
         "before": ["", *levels[:-1]],
@@ -198,12 +207,13 @@ def keyword_search(q: str, *, limit: int = 10, today: date | None = None, **filt
 
 
 @lru_cache(maxsize=64)
-def _statement(today: date, filters: tuple) -> Select:
+def _statement(today: date, filters: tuple, in_city: bool) -> Select:
     """All levels in one statement: for each level in order (a lateral join over the array of
     level queries), at most ``CANDIDATES`` visible articles matching it and not the level before
     (the levels are nested), the best ``limit`` by ``rank_by``; the outer LIMIT stops PostgreSQL
     at the first level that fills it. Terms are bound at execution and the SQL stays short, so
-    the statement is built once per day and filter set and the driver caches its parsing."""
+    the statement is built once per day, filter set and level (``in_city``: with a city's own
+    articles, else the province base alone) and the driver caches its parsing."""
     u = visible_union(today, dict(filters))
     arrays = (bindparam("levels", type_=ARRAY(Text)), bindparam("before", type_=ARRAY(Text)))
     level = func.unnest(*arrays).table_valued("m", "before", with_ordinality="n").render_derived()

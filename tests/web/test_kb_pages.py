@@ -283,3 +283,26 @@ def test_validity_pages_department_city_and_province(app, web, clean):
         "2",
         "1",
     ]  # published, expiring (within 14 days), expired
+
+
+def test_province_portal_searches_the_province_base_alone(app, web, clean):
+    """The province portal's knowledge search finds the shared base's articles, never a city's."""
+    from tenants import tenant_context
+    from tests.knowledge.test_search import publish
+    from tests.knowledge.test_workflow import CS, EDIT_CITY, EDIT_PROV, PS
+
+    with app.app_context(), tenant_context("shijiazhuang"):
+        publish(
+            EDIT_PROV, PS, True, title="全省集中供暖室温标准", content="供暖期间卧室、起居室温度不低于18℃。"
+        )
+        publish(
+            EDIT_CITY, CS, False, title="石家庄供暖室温投诉渠道", content="室温不达标可向市城管局供热办投诉。"
+        )
+        db.session.commit()
+    for account in ("province.supervisor", "province.kb_editor"):
+        page = text_of(web(account).get("/province/kb", query_string={"q": "暖气不热 室温"}))
+        assert "全省集中供暖室温标准" in page, (account, page)
+        assert "石家庄供暖室温投诉渠道" not in page and "本市" not in page
+    latest = text_of(web("province.supervisor").get("/province/kb"))
+    assert "全省集中供暖室温标准" in latest and "石家庄供暖室温投诉渠道" not in latest
+    assert "知识检索" in text_of(web("province.kb_editor").get("/province/kb/manage"))  # in the navigation
