@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m app.devserver
 
+# Test files spread over TEST_WORKERS processes (pytest-xdist; a file's tests stay together, in
+# collection order, so tests/fuzz runs last on its worker); TEST_WORKERS=0 runs serially in one
+# process (README, "The two commands").
+TEST_WORKERS ?= 3
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,4 +1,8 @@
-"""Suite-wide fixtures: one fresh database per session, two city tenants, a Redis db."""
+"""Suite-wide fixtures: one fresh database per session, two city tenants, a Redis db.
+
+Under pytest-xdist every worker is a session of its own (its database, its Redis database
+number, its ports); the controller finds or starts the servers once (README, "The two commands").
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,36 @@ import pytest
 
 from tests.support import services as svc
 
+_SERVERS = pytest.StashKey[svc.Servers]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """The xdist controller, before any worker exists: two workers never start embedded servers."""
+    config.stash[_SERVERS] = svc.servers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    found = node.config.stash[_SERVERS]
+    node.workerinput["hotline_servers"] = {"admin_url": found.admin_url, "redis_url": found.redis_url}
+
+
+def pytest_unconfigure(config):
+    found = config.stash.get(_SERVERS, None)
+    if found is not None:
+        svc.stop_servers(found)
+
 
 @pytest.fixture(scope="session")
-def services():
-    s = svc.start()
+def services(request):
+    given = getattr(request.config, "workerinput", {}).get("hotline_servers")
+    found = svc.Servers(**given) if given else svc.servers()  # a worker, or a serial run (-n 0)
+    s = svc.start(found)
     s.test_instance = Path(tempfile.mkdtemp(prefix="hotline-test-instance-"))
     yield s
     svc.stop(s)
+    svc.stop_servers(found)  # only what this process started: never under xdist
 
 
 @pytest.fixture(scope="session")

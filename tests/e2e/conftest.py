@@ -108,7 +108,10 @@ class Session:
 
     def shot(self, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret sets style="caret-color: ..." on every input for the
+        # shot, and an htmx swap settling meanwhile copies that attribute onto the new input,
+        # which the CSP (style-src 'self') refuses; a busy machine made the race show.
+        self.page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     def sign_out(self):

@@ -1,5 +1,9 @@
 """Fuzzing runs last in a session (it writes whatever the API lets each role write: calendar
-days, SLA policies, catalog entries, tenants), on orders seeded in every state."""
+days, SLA policies, catalog entries, tenants), on orders seeded in every state.
+
+Under xdist that holds for the worker that runs this module as long as files are handed out in
+collection order (``make test`` passes ``--dist loadfile --no-loadscope-reorder``; the default
+reorder by test count would put this module early and its writes would break later files)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ class DevServer:
     def __init__(self, instance: Path):
         self.instance = instance
         self.port = free_port()
+        self.sim_port = free_port()  # the emergency simulator's, 8110 by default
         self.proc: subprocess.Popen | None = None
         self.runs = 0
 
@@ -38,6 +39,7 @@ class DevServer:
         env.update(
             INSTANCE_PATH=str(self.instance),
             PORT=str(self.port),
+            EMERGENCY_SIM_PORT=str(self.sim_port),
             WEB_WORKERS="1",
             DEMO_ORDERS="0",
             DEMO_CITIES="shijiazhuang",

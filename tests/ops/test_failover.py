@@ -113,12 +113,21 @@ def test_connections_terminated_under_load_no_5xx_no_lost_order(
     statuses: list[int] = []
     errors: list[str] = []
     lock = threading.Lock()
-    stop = time.monotonic() + 8
+    stop = threading.Event()
+    terminated: list[int] = []
+
+    def enough() -> bool:
+        """What the assertions below need to have happened (a busy machine takes longer than 8 s)."""
+        with lock:
+            exercised = len(terminated) >= 5 and sum(terminated) >= 15 and len(acknowledged) >= 50
+        return exercised and any(
+            r.getMessage().startswith("database connection lost") for r in caplog.records
+        )
 
     def post_orders(k: int) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         i = 0
-        while time.monotonic() < stop:
+        while not stop.is_set():
             i += 1
             key = f"{run}-{k}-{i}"
             try:
@@ -137,20 +146,26 @@ def test_connections_terminated_under_load_no_5xx_no_lost_order(
 
     def read_lists() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        while time.monotonic() < stop:
+        while not stop.is_set():
             conn.request("GET", ORDERS + "?page_size=5", headers=reader)
             resp = conn.getresponse()
             resp.read()
             with lock:
                 statuses.append(resp.status)
 
-    terminated: list[int] = []
-
     def terminate() -> None:
-        time.sleep(1)
-        while time.monotonic() < stop - 1:
-            terminated.append(_terminate_all(services))
-            time.sleep(0.5)
+        """Every 0.5 s for at least 6 s (until enough happened, 60 s at most); the load goes on 1 s more."""
+        started = time.monotonic()
+        try:
+            time.sleep(1)
+            while time.monotonic() - started < 7 or (time.monotonic() - started < 61 and not enough()):
+                count = _terminate_all(services)
+                with lock:
+                    terminated.append(count)
+                time.sleep(0.5)
+            time.sleep(1)
+        finally:
+            stop.set()
 
     threads = [threading.Thread(target=post_orders, args=(k,)) for k in range(6)]
     threads += [threading.Thread(target=read_lists) for _ in range(2)]
@@ -159,7 +174,7 @@ def test_connections_terminated_under_load_no_5xx_no_lost_order(
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)
     assert not errors, errors[:5]
     assert len(terminated) >= 5 and sum(terminated) >= 15, terminated  # the backends really went away
     assert [s for s in statuses if s >= 500] == [], sorted(set(statuses))

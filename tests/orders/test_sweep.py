@@ -82,19 +82,19 @@ def test_kill_minus_nine_mid_sweep_and_redis_flush_lose_nothing(app_ctx, service
 
     due = [orders.create()["id"] for _ in range(30)]
     _age(due)
-    # Hold a row lock on one due order so the sweep blocks mid-way inside its transaction.
+    # Hold the supervisions table so the sweep blocks mid-way inside its transaction: its
+    # warnings are written, its automatic supervision insert waits. (A row lock on an order
+    # would not do: the sweep skips locked orders and finishes without waiting.)
     blocker = db.engine.connect()
     tx = blocker.begin()
-    blocker.execute(text("SELECT 1 FROM t_shijiazhuang.orders WHERE id = :i FOR UPDATE"), {"i": due[0]})
+    blocker.execute(text("LOCK TABLE t_shijiazhuang.supervisions IN EXCLUSIVE MODE"))
+    blocker_pid = blocker.execute(text("SELECT pg_backend_pid()")).scalar()
+    with tenant_context("shijiazhuang"):
+        job = enqueue(sweep, queue_name="sla", batch=1000)
+    worker = start_worker(services, "sla")
     try:
-        with tenant_context("shijiazhuang"):
-            job = enqueue(sweep, queue_name="sla", batch=1000)
-        worker = start_worker(services, "sla")
-        deadline = time.time() + 30
-        while time.time() < deadline and job.get_status(refresh=True) != "started":
-            time.sleep(0.1)
-        assert job.get_status() == "started"
-        time.sleep(0.5)
+        sweeper = _wait_for(lambda: _blocked_by(blocker_pid), 60, "the sweep to wait on the lock")
+        assert job.get_status(refresh=True) == "started"
         horses = _children_of(worker.pid)  # rq runs the job in a forked work horse
         assert horses, "expected the job to run in a work horse"
         worker.kill()
@@ -102,9 +102,15 @@ def test_kill_minus_nine_mid_sweep_and_redis_flush_lose_nothing(app_ctx, service
             os.kill(pid, signal.SIGKILL)
         worker.wait(10)
     finally:
+        if worker.poll() is None:  # a failed assertion above: no worker outlives the test
+            for pid in _children_of(worker.pid):
+                os.kill(pid, signal.SIGKILL)
+            worker.kill()
+            worker.wait(10)
         tx.rollback()
         blocker.close()
-    time.sleep(0.5)
+    # the killed sweep's backend rolls back and exits once it finds its client gone
+    _wait_for(lambda: not _backend_alive(sweeper), 30, "the killed sweep's backend to exit")
     assert _state(due)[0] < len(due)  # the killed sweep committed nothing for its batch
     redis_client.conn.flushdb()  # losing Redis loses no deadline: they live in PostgreSQL
     with tenant_context("shijiazhuang"):
@@ -112,6 +118,29 @@ def test_kill_minus_nine_mid_sweep_and_redis_flush_lose_nothing(app_ctx, service
     result = burst_worker(services, "sla")
     assert result.returncode == 0, result.stderr[-2000:]
     assert _state(due) == (30, 30)
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+    return value
+
+
+def _blocked_by(pid: int) -> int | None:
+    """The backend waiting on a lock that ``pid`` holds, if one is."""
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE :p = ANY(pg_blocking_pids(pid)) LIMIT 1"), {"p": pid}
+        ).scalar()
+
+
+def _backend_alive(pid: int) -> bool:
+    with db.engine.connect() as conn:
+        return bool(
+            conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar()
+        )
 
 
 def _children_of(pid: int) -> list[int]:

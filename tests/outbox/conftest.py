@@ -70,9 +70,17 @@ def put(app_ctx, two_tenants):
 
 @pytest.fixture
 def relay_in(app_ctx, two_tenants):
-    """relay_in(tenant=SJZ) -> delivered count of one in-process relay of that city."""
+    """relay_in(tenant=SJZ) -> delivered count of one in-process relay of that city.
+
+    Both cities are relayed once first, so the counts are this test's messages only: what the
+    files before it left due depends on which files ran before it (xdist worker, -k, order).
+    """
     from app.outbox.service import relay
     from tenants import tenant_context
+
+    for slug in (SJZ, TS):
+        with tenant_context(slug):
+            relay()
 
     def run(tenant: str = SJZ) -> int:
         with tenant_context(tenant):
