@@ -10,6 +10,7 @@ rule is the knowledge service's (app/knowledge/service.py); these views only tra
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from app import paging
 from app.auth.policy import allowed, require
 from app.errors import DomainError, Forbidden
 from app.knowledge import io as kb_io
-from app.knowledge import service
+from app.knowledge import feedback, service, validity
 from app.knowledge.models import MATERIAL_TYPES, STATES, CityArticle, ProvinceArticle
 from app.knowledge.schemas import ArticleInSchema, ArticlePatchSchema
 from app.knowledge.taxonomy import TREE
@@ -88,6 +89,8 @@ def _listing(state: str | None, heading: str | None = None):
         scope=_scope(),
         may_edit=_may_edit(),
         heading=heading,
+        expiring=validity.expiring_count(model, date.today()) if heading is None else 0,
+        warn_days=validity.WARN_DAYS,
     )
 
 
@@ -249,10 +252,6 @@ def report_page():
     """Usage and helpfulness per article in this city (知识使用情况), and validity per issuing
     unit (published, expiring within the warning days, expired) at this level."""
     _require_manager()
-    from datetime import date
-
-    from app.knowledge import feedback, validity
-
     usage = []
     if not _province():
         rows = list(db.session.execute(feedback.usage_report().limit(100)))

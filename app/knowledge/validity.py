@@ -120,6 +120,11 @@ def stale_report(model, today: date, days: int = WARN_DAYS) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in db.session.execute(stmt)]
 
 
+def expiring_count(model, today: date, days: int = WARN_DAYS) -> int:
+    """Published articles of this level that run out within ``days`` (the editors' reminder)."""
+    return db.session.scalar(select(func.count()).where(_expiring(model, today, days))) or 0
+
+
 def city_totals(today: date, days: int = WARN_DAYS) -> dict:
     """This city's own articles: published, expiring, expired (a row of the province report)."""
     rows = stale_report(CityArticle, today, days)

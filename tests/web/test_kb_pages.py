@@ -270,6 +270,8 @@ def test_validity_pages_department_city_and_province(app, web, clean):
 
     city = text_of(web("city_supervisor@shijiazhuang").get(f"{SJZ}/kb/report"))
     assert unit in city and "石家庄市教育局" in city
+    manage = text_of(web("kb_editor@shijiazhuang").get(f"{SJZ}/kb/manage"))
+    assert "14 天内到期的已发布知识：2 条" in manage  # 加装电梯 and 教育局's: the editors' reminder
     assert web("agent@shijiazhuang").get(f"{SJZ}/kb/report").status_code == 403
 
     province = web("province.supervisor").get("/province/kb/report")
