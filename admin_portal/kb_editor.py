@@ -21,8 +21,8 @@ from werkzeug.datastructures import MultiDict
 from app import paging
 from app.auth.policy import allowed, require
 from app.errors import DomainError, Forbidden
-from app.knowledge import io as kb_io
 from app.knowledge import feedback, service, validity
+from app.knowledge import io as kb_io
 from app.knowledge.models import MATERIAL_TYPES, STATES, CityArticle, ProvinceArticle
 from app.knowledge.schemas import ArticleInSchema, ArticlePatchSchema
 from app.knowledge.taxonomy import TREE
