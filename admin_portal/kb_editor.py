@@ -9,7 +9,6 @@ rule is the knowledge service's (app/knowledge/service.py); these views only tra
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from urllib.parse import quote
 
@@ -28,7 +27,7 @@ from app.knowledge.schemas import ArticleInSchema, ArticlePatchSchema
 from app.knowledge.taxonomy import TREE
 from tenants import db
 
-from . import forms
+from . import forms, kb_diff
 from .kb_pages import load, template_names
 from .lists import Pager
 from .web import allow_uploads
@@ -202,23 +201,16 @@ def versions(article_id: int):
     _require_manager()
     row = service.get(article_id, province=_province())
     found = list(db.session.scalars(service.versions(article_id, province=_province())))
-    shown = [{"v": v, "lines": diff_lines(v.diff)} for v in reversed(found)]
-    return render_template("kb/versions.html", a=row, scope=_scope(), versions=shown)
-
-
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)")
-
-
-def diff_lines(diff: str) -> list[tuple[str, str]]:
-    """A unified diff as (kind, text) lines to colour: add, del, same, or hunk (its first line number)."""
-    out = []
-    for line in (diff or "").splitlines()[2:]:  # past the ---/+++ header
-        if m := _HUNK.match(line):
-            out.append(("hunk", m.group(1)))
-        else:
-            kind = {"+": "add", "-": "del"}.get(line[:1], "same")
-            out.append((kind, line[1:] or " "))
-    return out
+    split = request.args.get("view") == "split"  # side by side; else the unified diff
+    shown = [
+        {
+            "v": v,
+            "lines": kb_diff.diff_lines(v.diff),
+            "rows": kb_diff.side_by_side(found[n - 1].content if n else "", v.content) if split else [],
+        }
+        for n, v in reversed(list(enumerate(found)))
+    ]
+    return render_template("kb/versions.html", a=row, scope=_scope(), versions=shown, split=split)
 
 
 def act(article_id: int):

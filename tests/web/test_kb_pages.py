@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import text
 
+from admin_portal.kb_diff import Row, side_by_side
 from tenants import db
 from tests.knowledge.test_io import as_csv, row
 from tests.web.conftest import text_of
@@ -64,6 +65,14 @@ def test_editor_writes_reviewer_publishes_readers_find_it(web, clean):
         re.search(r'class="add"><b aria-hidden="true">\+</b> 仍不达标可拨打12345。', versions)
         and "版本 2" in versions
     )
+    split = text_of(editor.get(f"{SJZ}/kb/{art}/versions", query_string={"view": "split"}))
+    rows = re.findall(
+        r'<tr class="(\w+)"><td class="no">(\d*)</td><td class="before">(.*?)</td>\s*'
+        r'<td class="no">(\d*)</td><td class="after">(.*?)</td></tr>',
+        split,
+    )
+    assert ("same", "1", FORM["content"], "1", FORM["content"]) in rows
+    assert ("add", "", "", "2", "仍不达标可拨打12345。") in rows  # the new line faces a gap
 
     agent = web("agent@shijiazhuang")
     assert agent.get(f"{SJZ}/kb/a/city/{art}").status_code == 404  # a draft: not for readers
@@ -308,3 +317,15 @@ def test_province_portal_searches_the_province_base_alone(app, web, clean):
     latest = text_of(web("province.supervisor").get("/province/kb"))
     assert "全省集中供暖室温标准" in latest and "石家庄供暖室温投诉渠道" not in latest
     assert "知识检索" in text_of(web("province.kb_editor").get("/province/kb/manage"))  # in the navigation
+
+
+def test_side_by_side_aligns_changes_and_gaps():
+    rows = side_by_side("甲\n乙\n丙", "甲\n乙二\n丙\n丁")
+    assert rows == [
+        Row("same", 1, "甲", 1, "甲"),
+        Row("change", 2, "乙", 2, "乙二"),
+        Row("same", 3, "丙", 3, "丙"),
+        Row("add", None, None, 4, "丁"),
+    ]
+    assert side_by_side("", "新") == [Row("add", None, None, 1, "新")]
+    assert side_by_side("旧\n留", "留") == [Row("del", 1, "旧", None, None), Row("same", 2, "留", 1, "留")]
