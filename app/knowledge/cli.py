@@ -8,7 +8,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from tenants import tenant_context
+from tenants import db, tenant_context
 from tenants.context import UnknownTenant
 from tenants.fanout import active_tenants
 
@@ -35,6 +35,18 @@ def embed_command(tenants: tuple[str, ...], province: bool) -> None:
     click.echo(f"{total} article(s) embedded")
 
 
+def _reindex(province: bool, label: str) -> int:
+    """Every batch of one scope, committed one by one, with progress."""
+    done, last = 0, 0
+    while (batch := service.reindex_batch(province=province, after=last)) is not None:
+        db.session.commit()
+        last, done = batch[0], done + batch[1]
+        click.echo(f"{label}: {done} ...")
+    db.session.commit()
+    click.echo(f"{label}: {done} article(s) reindexed")
+    return done
+
+
 @kb_cli.command("reindex")
 @click.option(
     "--tenant", "tenants", multiple=True, help="Only this city (repeatable); default: every active city."
@@ -42,16 +54,12 @@ def embed_command(tenants: tuple[str, ...], province: bool) -> None:
 @click.option("--province/--no-province", default=True, help="Also the province base (default: yes).")
 def reindex_command(tenants: tuple[str, ...], province: bool) -> None:
     """Rebuild the search vectors with the current vocabulary (app/knowledge/vocabulary.py)."""
-    total = 0
     try:
         if province:
-            total += (n := service.reindex(province=True, echo=lambda k: click.echo(f"province: {k}...")))
-            click.echo(f"province: {n} article(s) reindexed")
+            _reindex(True, "province")
         for slug in tenants or active_tenants():
             with tenant_context(slug):
-                total += (n := service.reindex(province=False, echo=lambda k: click.echo(f"{slug}: {k}...")))  # noqa: B023
-            click.echo(f"{slug}: {n} article(s) reindexed")
+                _reindex(False, slug)
     except UnknownTenant as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)
-    click.echo(f"{total} article(s) reindexed")

@@ -20,10 +20,12 @@ from ..auth.principal import Principal
 from ..errors import Conflict, DomainError, NotFound
 
 __all__ = ["NotFound"]
-from . import embedding
+from ..catalog.models import Department
+from . import embedding, termstats
 from .models import MATERIAL_TYPES, CityArticle, CityArticleVersion, ProvinceArticle, ProvinceArticleVersion
-from .search import tsv_expression
+from .search import segment, tsv_expression, tsv_of
 from .taxonomy import is_leaf
+from .validity import unit_names
 
 # workflow: action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -85,17 +87,14 @@ def bound_units(principal: Principal, *, province: bool) -> set[str] | None:
     (province units are not in a city's catalogue)."""
     if province or not principal.department or not principal.tenant:
         return None
-    from ..catalog.models import Department
-    from .validity import unit_names
-
     department = db.session.get(Department, principal.department)
     if department is None:
         return set()  # a department gone from the catalogue writes nothing
     return unit_names(department, current_tenant().name)
 
 
-def _check_bound(principal: Principal, province: bool, issuing_unit: str | None, *, new: bool) -> None:
-    units = bound_units(principal, province=province)
+def _check_bound(units: set[str] | None, issuing_unit: str | None, *, new: bool) -> None:
+    """``units`` from ``bound_units`` (looked up once per call of the service)."""
     if units is None or issuing_unit in units:
         return
     if new:
@@ -113,7 +112,7 @@ def create(principal: Principal, *, province: bool, overrides_id: int | None = N
         raise DomainError("a city editor writes city articles", status=403)
     model, version_model = _models(province)
     validate(fields)
-    _check_bound(principal, province, fields.get("issuing_unit"), new=True)
+    _check_bound(bound_units(principal, province=province), fields.get("issuing_unit"), new=True)
     if _title_taken(model, fields["title"]):
         raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
     extra = {}
@@ -159,9 +158,10 @@ def create_many(principal: Principal, items: list[dict], *, province: bool, subm
     if province and principal.tenant:
         raise DomainError("a city editor writes city articles", status=403)
     model, version_model = _models(province)
+    units = bound_units(principal, province=province)
     for fields in items:
         validate(fields)
-        _check_bound(principal, province, fields.get("issuing_unit"), new=True)
+        _check_bound(units, fields.get("issuing_unit"), new=True)
     titles = [f["title"] for f in items]
     taken = set()
     for start in range(0, len(titles), 500):
@@ -191,12 +191,13 @@ def update(principal: Principal, article_id: int, *, province: bool, **fields) -
     require(principal, "kb.edit")
     model, version_model = _models(province)
     row = get(article_id, province=province)
-    _check_bound(principal, province, row.issuing_unit, new=False)
+    units = bound_units(principal, province=province)
+    _check_bound(units, row.issuing_unit, new=False)
     if row.state not in ("draft", "withdrawn", "expired"):
         raise Conflict(f"an article {row.state} cannot be edited; withdraw it first")
     validate(fields)
     if "issuing_unit" in fields:
-        _check_bound(principal, province, fields["issuing_unit"], new=True)
+        _check_bound(units, fields["issuing_unit"], new=True)
     if "title" in fields and _title_taken(model, fields["title"], exclude=row.id):
         raise Conflict("an article with this title exists", errors={"title": ["not unique"]})
     old = row.content
@@ -239,7 +240,7 @@ def transition(
     require(principal, review_permission(province) if action in REVIEW_ACTIONS else "kb.edit")
     row = get(article_id, province=province)
     if action not in REVIEW_ACTIONS and not may_review(principal, province=province):
-        _check_bound(principal, province, row.issuing_unit, new=False)
+        _check_bound(bound_units(principal, province=province), row.issuing_unit, new=False)
     sources, target = TRANSITIONS[action]
     if row.state not in sources:
         raise Conflict(f"cannot {action} an article that is {row.state}")
@@ -282,42 +283,34 @@ def manages(principal: Principal, *, province: bool) -> bool:
 REINDEX_BATCH = 500
 
 
-def reindex(*, province: bool, echo=None) -> int:
-    """Segment every article of this scope again (after the hotline vocabulary changed: old
-    vectors hold the old words). A batch per transaction, so readers are never blocked long and
-    an interruption keeps what was done; the search statistics are re-read afterwards."""
-    from . import termstats
-    from .search import segment, tsv_of
-
+def reindex_batch(*, province: bool, after: int = 0) -> tuple[int, int] | None:
+    """Segment again the next ``REINDEX_BATCH`` articles of this scope with ids above ``after``
+    (after the hotline vocabulary changed, stored vectors hold the old words). Flush only: the
+    caller commits each batch (``flask kb reindex``), so an interruption keeps what was done.
+    Returns (last id done, articles done), None when nothing was left."""
     model = _models(province)[0]
     words = lambda text: " ".join(segment(text or ""))  # noqa: E731
+    cols = (model.id, model.title, model.keywords, model.content)
+    rows = db.session.execute(
+        select(*cols).where(model.id > after).order_by(model.id).limit(REINDEX_BATCH)
+    ).all()
+    if not rows:
+        termstats.forget()  # the statistics are read again for the new words
+        return None
     table = model.__table__  # Core: one executemany, not the ORM's per-row bulk update
     stmt = (
         sql_update(table)
         .where(table.c.id == bindparam("b_id"))
         .values(search_tsv=tsv_of(bindparam("b_title"), bindparam("b_keywords"), bindparam("b_content")))
     )
-    done, last = 0, 0
-    while True:
-        cols = (model.id, model.title, model.keywords, model.content)
-        rows = db.session.execute(
-            select(*cols).where(model.id > last).order_by(model.id).limit(REINDEX_BATCH)
-        ).all()
-        if not rows:
-            break
-        params = [
-            {
-                "b_id": r.id,
-                "b_title": words(r.title),
-                "b_keywords": words(" ".join(r.keywords or [])),
-                "b_content": words(r.content),
-            }
-            for r in rows
-        ]
-        db.session.execute(stmt, params)
-        db.session.commit()
-        done, last = done + len(rows), rows[-1].id
-        if echo:
-            echo(done)
-    termstats.forget()
-    return done
+    params = [
+        {
+            "b_id": r.id,
+            "b_title": words(r.title),
+            "b_keywords": words(" ".join(r.keywords or [])),
+            "b_content": words(r.content),
+        }
+        for r in rows
+    ]
+    db.session.execute(stmt, params)
+    return rows[-1].id, len(rows)
